@@ -1,0 +1,4 @@
+"""Communitas: resilient emergency governance of urban communities."""
+
+__version__ = "0.1.0"
+__all__ = ["__version__"]

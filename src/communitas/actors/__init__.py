@@ -1,0 +1,1 @@
+"""Actors: organisations of every kind, and people (residents, volunteers, workers, cadres)."""

@@ -1,0 +1,1 @@
+"""HTTP API: the app factory, shared dependencies and the error envelope."""

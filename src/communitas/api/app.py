@@ -1,0 +1,54 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from communitas import __version__
+from communitas.api.errors import install_error_handlers
+from communitas.config import Settings, get_settings
+from communitas.db import make_engine, make_session_factory, migrate
+from communitas.privacy import RedactingFilter
+
+ROUTER_MODULES = (
+    "communitas.auth.api",
+    "communitas.areas.api",
+    "communitas.audit_api",
+)
+
+
+def create_app(
+    settings: Settings | None = None, *, engine: Engine | None = None, run_migrations: bool = True
+) -> FastAPI:
+    """Build the app; migrations run here, at start-up, unless the caller already ran them."""
+    import importlib
+
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.database_url)
+    if run_migrations:
+        migrate(engine)
+    app = FastAPI(
+        title="Communitas",
+        version=__version__,
+        description="Resilient emergency governance of urban communities / 城市社区韧性应急治理平台",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    install_error_handlers(app)
+    for name in ROUTER_MODULES:
+        module = importlib.import_module(name)
+        for attr in ("router", "users_router"):
+            if hasattr(module, attr):
+                app.include_router(getattr(module, attr))
+
+    @app.get("/api/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())
+    return app

@@ -1,0 +1,1 @@
+"""Areas: city → district → street → community → grid → building."""

@@ -1,0 +1,1 @@
+"""Users, roles, area and organisation scopes, tokens and the one permission check."""

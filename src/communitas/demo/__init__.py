@@ -1,0 +1,1 @@
+"""Synthetic demo city calibrated on published statistics of Shanghai."""

@@ -1,0 +1,162 @@
+"""The append-only event log, chained by SHA-256 hashes.
+
+Each event stores the hash of its predecessor and its own hash over a canonical text of
+its fields. A single chain-head row, locked for update, serialises appends so the chain
+never forks; editing or deleting any row breaks the chain at that row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from communitas.clock import Clock, SystemClock
+from communitas.db import Base, UTCDateTime
+from communitas.privacy import redact
+
+GENESIS_HASH = "0" * 64
+
+__all__ = [
+    "GENESIS_HASH", "ChainBreak", "Event", "EventChainHead", "EventDraft",
+    "record_event", "record_events", "verify_chain",
+]
+
+
+class Event(Base):
+    __tablename__ = "events"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    area_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class EventChainHead(Base):
+    """One row: the last sequence number and hash; locking it serialises appends."""
+
+    __tablename__ = "event_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _digest(
+    *, seq: int, at: datetime, actor: str, action: str, subject_type: str,
+    subject_id: str, area_code: str | None, payload: str, prev_hash: str,
+) -> str:
+    text = canonical_json(
+        [seq, at.isoformat(timespec="microseconds"), actor, action, subject_type,
+         subject_id, area_code, payload, prev_hash]
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """An event not yet appended; see :func:`record_events`."""
+
+    action: str
+    subject_type: str
+    subject_id: str | int
+    area_code: str | None = None
+    payload: dict[str, Any] | None = None
+
+
+def record_events(
+    session: Session, *, actor: str, drafts: list[EventDraft], clock: Clock | None = None
+) -> list[Event]:
+    """Append many events at once (bulk imports, the demo city) under one head lock."""
+    if not drafts:
+        return []
+    head = session.execute(select(EventChainHead).with_for_update()).scalar_one()
+    at = (clock or SystemClock()).now()
+    seq, prev = head.last_seq, head.last_hash
+    events = []
+    for draft in drafts:
+        seq += 1
+        body = canonical_json(redact(draft.payload or {}))
+        digest = _digest(
+            seq=seq, at=at, actor=actor, action=draft.action, subject_type=draft.subject_type,
+            subject_id=str(draft.subject_id), area_code=draft.area_code, payload=body,
+            prev_hash=prev,
+        )
+        events.append(Event(
+            seq=seq, at=at, actor=actor, action=draft.action, subject_type=draft.subject_type,
+            subject_id=str(draft.subject_id), area_code=draft.area_code, payload=body,
+            prev_hash=prev, hash=digest,
+        ))
+        prev = digest
+    session.add_all(events)
+    session.flush()
+    head.last_seq, head.last_hash = seq, prev
+    return events
+
+
+def record_event(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_id: str | int,
+    area_code: str | None = None,
+    payload: dict[str, Any] | None = None,
+    clock: Clock | None = None,
+) -> Event:
+    """Append one event in the caller's transaction; sensitive fields are redacted."""
+    draft = EventDraft(action, subject_type, subject_id, area_code, payload)
+    return record_events(session, actor=actor, drafts=[draft], clock=clock)[0]
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    reason: str
+
+
+def verify_chain(session: Session, *, batch: int = 5000) -> tuple[int, ChainBreak | None]:
+    """Walk the chain from the first event; return (events checked, first break or None)."""
+    prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
+    last_seen = 0
+    while True:
+        rows = session.execute(
+            select(Event).where(Event.seq > last_seen).order_by(Event.seq).limit(batch)
+        ).scalars().all()
+        if not rows:
+            break
+        for row in rows:
+            if row.seq != expected_seq:
+                return checked, ChainBreak(expected_seq, "missing")
+            if row.prev_hash != prev_hash:
+                return checked, ChainBreak(row.seq, "prev_hash")
+            digest = _digest(
+                seq=row.seq, at=row.at, actor=row.actor, action=row.action,
+                subject_type=row.subject_type, subject_id=row.subject_id,
+                area_code=row.area_code, payload=row.payload, prev_hash=row.prev_hash,
+            )
+            if digest != row.hash:
+                return checked, ChainBreak(row.seq, "hash")
+            prev_hash, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
+            last_seen = row.seq
+        session.expunge_all()
+    head = session.execute(select(EventChainHead)).scalar_one()
+    if head.last_seq != checked or head.last_hash != prev_hash:
+        return checked, ChainBreak(checked + 1, "truncated")
+    return checked, None

@@ -1,0 +1,17 @@
+"""Every table, imported in one place so Alembic and tests see the whole schema."""
+
+from __future__ import annotations
+
+from communitas.actors import models as actors_models
+from communitas.areas import models as areas_models
+from communitas.auth import models as auth_models
+from communitas.db import Base
+from communitas.events import Event, EventChainHead
+from communitas.resources import models as resources_models
+
+metadata = Base.metadata
+
+__all__ = [
+    "Event", "EventChainHead", "actors_models", "areas_models", "auth_models", "metadata",
+    "resources_models",
+]

@@ -1,0 +1,1 @@
+"""Resources: catalogue, holdings, capacity offers, reserve norms and gaps."""

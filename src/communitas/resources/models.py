@@ -1,0 +1,1 @@
+"""Resource tables (catalogue, holdings, capacity offers, reserve norms)."""
