@@ -189,9 +189,10 @@ def subtree_statistics(session: Session, *, code: str) -> AreaStatistics:
                               buildings=buildings, **totals)
     totals = _sum(session, area, AreaKind.COMMUNITY)
     low, high = area.subtree_bounds()
-    counts: dict[AreaKind, int] = dict(session.execute(  # type: ignore[arg-type]select(Area.kind, func.count()).where(
+    rows = session.execute(select(Area.kind, func.count()).where(
         Area.path >= low, Area.path < high,
-        Area.kind.in_([AreaKind.COMMUNITY, AreaKind.BUILDING])).group_by(Area.kind)).all())
+        Area.kind.in_([AreaKind.COMMUNITY, AreaKind.BUILDING])).group_by(Area.kind)).all()
+    counts = {kind: int(n) for kind, n in rows}
     return AreaStatistics(code=code, communities=counts.get(AreaKind.COMMUNITY, 0),
                           buildings=counts.get(AreaKind.BUILDING, 0), **totals)
 

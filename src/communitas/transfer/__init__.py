@@ -1,0 +1,1 @@
+"""Import and export of reference data as CSV and GeoJSON, all or nothing per file."""
