@@ -11,7 +11,7 @@ from communitas.schemas import ReadModel, StrictModel
 
 
 class UserCreate(StrictModel):
-    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     password: str = Field(min_length=8, max_length=256)
     display_name: str = Field(default="", max_length=128)
     role: Role
