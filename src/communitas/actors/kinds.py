@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from communitas.areas.codes import AreaKind
+
 
 class OrganisationKind(StrEnum):
     GOVERNMENT_DEPARTMENT = "government_department"
@@ -47,3 +49,22 @@ class PersonKind(StrEnum):
     GRID_WORKER = "grid_worker"
     CADRE = "cadre"
     PARTY_MEMBER = "party_member"
+
+
+class Availability(StrEnum):
+    """Whether a person can take tasks now (volunteers, workers, cadres)."""
+
+    AVAILABLE = "available"
+    LIMITED = "limited"
+    UNAVAILABLE = "unavailable"
+
+
+# Where each kind of person is registered: residents live in a building; workers, cadres
+# and party members serve a community (or a grid or building in it).
+PERSON_AREA_KINDS: dict[PersonKind, frozenset[AreaKind]] = {
+    PersonKind.RESIDENT: frozenset({AreaKind.BUILDING}),
+    PersonKind.VOLUNTEER: frozenset({AreaKind.BUILDING, AreaKind.COMMUNITY}),
+    PersonKind.GRID_WORKER: frozenset({AreaKind.COMMUNITY, AreaKind.GRID, AreaKind.BUILDING}),
+    PersonKind.CADRE: frozenset({AreaKind.COMMUNITY, AreaKind.GRID, AreaKind.BUILDING}),
+    PersonKind.PARTY_MEMBER: frozenset({AreaKind.COMMUNITY, AreaKind.GRID, AreaKind.BUILDING}),
+}
