@@ -16,6 +16,8 @@ from communitas.privacy import RedactingFilter
 ROUTER_MODULES = (
     "communitas.auth.api",
     "communitas.areas.api",
+    "communitas.actors.api",
+    "communitas.resources.api",
     "communitas.audit_api",
 )
 
@@ -33,7 +35,8 @@ def create_app(
     app = FastAPI(
         title="Communitas",
         version=__version__,
-        description="Resilient emergency governance of urban communities / 城市社区韧性应急治理平台",
+        description="Resilient emergency governance of urban communities / "
+        "城市社区韧性应急治理平台",
     )
     app.state.settings = settings
     app.state.engine = engine

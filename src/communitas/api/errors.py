@@ -35,7 +35,7 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
             "type": err.get("type"),
             "message": err.get("msg"),
         })
-    return redact(details)  # type: ignore[no-any-return]
+    return list(redact(details))
 
 
 def install_error_handlers(app: FastAPI) -> None:

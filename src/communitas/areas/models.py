@@ -24,7 +24,8 @@ class Area(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[AreaKind] = mapped_column(
-        Enum(AreaKind, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        Enum(AreaKind, native_enum=False, length=16,
+             values_callable=lambda e: [m.value for m in e]),
         index=True,
     )
     code: Mapped[str] = mapped_column(String(32), unique=True)

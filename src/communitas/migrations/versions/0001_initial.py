@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-28 18:18:56.131604
+Create Date: 2026-11-28 18:27:24.723184
 """
 
 from __future__ import annotations
@@ -81,6 +81,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_events_area_code'), ['area_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_at'), ['at'], unique=False)
 
+    op.create_table('resource_categories',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('parent_id', sa.Integer(), nullable=True),
+    sa.Column('name_zh', sa.String(length=128), nullable=False),
+    sa.Column('name_en', sa.String(length=128), nullable=False),
+    sa.ForeignKeyConstraint(['parent_id'], ['resource_categories.id'], name=op.f('fk_resource_categories_parent_id_resource_categories')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_resource_categories')),
+    sa.UniqueConstraint('code', name=op.f('uq_resource_categories_code'))
+    )
+    with op.batch_alter_table('resource_categories', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_resource_categories_parent_id'), ['parent_id'], unique=False)
+
     op.create_table('organisations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=32), nullable=False),
@@ -100,6 +113,66 @@ def upgrade() -> None:
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_organisations_home_area_id'), ['home_area_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_organisations_kind'), ['kind'], unique=False)
+
+    op.create_table('resource_types',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('supply', 'equipment', 'team', 'facility', name='resourcekind', native_enum=False, length=16), nullable=False),
+    sa.Column('unit', sa.String(length=32), nullable=False),
+    sa.Column('name_zh', sa.String(length=128), nullable=False),
+    sa.Column('name_en', sa.String(length=128), nullable=False),
+    sa.Column('shelf_life_days', sa.Integer(), nullable=True),
+    sa.CheckConstraint('shelf_life_days IS NULL OR shelf_life_days > 0', name=op.f('ck_resource_types_shelf_life_positive')),
+    sa.ForeignKeyConstraint(['category_id'], ['resource_categories.id'], name=op.f('fk_resource_types_category_id_resource_categories')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_resource_types')),
+    sa.UniqueConstraint('code', name=op.f('uq_resource_types_code'))
+    )
+    with op.batch_alter_table('resource_types', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_resource_types_category_id'), ['category_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_resource_types_kind'), ['kind'], unique=False)
+
+    op.create_table('capacity_offers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('resource_type_id', sa.Integer(), nullable=False),
+    sa.Column('units_per_period', sa.Integer(), nullable=False),
+    sa.Column('period', sa.Enum('hour', 'day', name='capacityperiod', native_enum=False, length=16), nullable=False),
+    sa.Column('lead_time_minutes', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.String(length=255), nullable=False),
+    sa.Column('updated_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('lead_time_minutes >= 0', name=op.f('ck_capacity_offers_lead_time_non_negative')),
+    sa.CheckConstraint('units_per_period > 0', name=op.f('ck_capacity_offers_units_positive')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_capacity_offers_organisation_id_organisations')),
+    sa.ForeignKeyConstraint(['resource_type_id'], ['resource_types.id'], name=op.f('fk_capacity_offers_resource_type_id_resource_types')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_capacity_offers'))
+    )
+    with op.batch_alter_table('capacity_offers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_capacity_offers_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_capacity_offers_resource_type_id'), ['resource_type_id'], unique=False)
+
+    op.create_table('holdings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('resource_type_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('expires_on', sa.Date(), nullable=True),
+    sa.Column('condition', sa.Enum('good', 'damaged', 'expired', name='holdingcondition', native_enum=False, length=16), nullable=False),
+    sa.Column('note', sa.String(length=255), nullable=False),
+    sa.Column('updated_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('quantity >= 0', name=op.f('ck_holdings_quantity_non_negative')),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_holdings_area_id_areas')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_holdings_organisation_id_organisations')),
+    sa.ForeignKeyConstraint(['resource_type_id'], ['resource_types.id'], name=op.f('fk_holdings_resource_type_id_resource_types')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_holdings'))
+    )
+    with op.batch_alter_table('holdings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_holdings_area_id'), ['area_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_holdings_expires_on'), ['expires_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_holdings_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_holdings_resource_type_id'), ['resource_type_id'], unique=False)
 
     op.create_table('organisation_areas',
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -136,6 +209,38 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_people_area_id'), ['area_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_people_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_people_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('reserve_norm_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('resource_type_id', sa.Integer(), nullable=False),
+    sa.Column('per_1000_residents', sa.Float(), nullable=False),
+    sa.Column('per_100_aged_65', sa.Float(), nullable=False),
+    sa.Column('per_100_aged_80', sa.Float(), nullable=False),
+    sa.Column('per_100_living_alone', sa.Float(), nullable=False),
+    sa.Column('per_100_disabled', sa.Float(), nullable=False),
+    sa.Column('per_100_infants', sa.Float(), nullable=False),
+    sa.Column('per_100_chronically_ill', sa.Float(), nullable=False),
+    sa.Column('hazard_multipliers', sa.JSON(), nullable=False),
+    sa.Column('hazard_specific', sa.Boolean(), nullable=False),
+    sa.Column('days_of_cover', sa.Integer(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('updated_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('days_of_cover >= 1', name=op.f('ck_reserve_norm_rules_days_of_cover_positive')),
+    sa.CheckConstraint('per_1000_residents >= 0 AND per_100_aged_65 >= 0 AND per_100_aged_80 >= 0 AND per_100_living_alone >= 0 AND per_100_disabled >= 0 AND per_100_infants >= 0 AND per_100_chronically_ill >= 0', name=op.f('ck_reserve_norm_rules_coefficients_non_negative')),
+    sa.ForeignKeyConstraint(['resource_type_id'], ['resource_types.id'], name=op.f('fk_reserve_norm_rules_resource_type_id_resource_types')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reserve_norm_rules')),
+    sa.UniqueConstraint('resource_type_id', name=op.f('uq_reserve_norm_rules_resource_type_id'))
+    )
+    op.create_table('capacity_offer_areas',
+    sa.Column('offer_id', sa.Integer(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_capacity_offer_areas_area_id_areas')),
+    sa.ForeignKeyConstraint(['offer_id'], ['capacity_offers.id'], name=op.f('fk_capacity_offer_areas_offer_id_capacity_offers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('offer_id', 'area_id', name=op.f('pk_capacity_offer_areas'))
+    )
+    with op.batch_alter_table('capacity_offer_areas', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_capacity_offer_areas_area_id'), ['area_id'], unique=False)
 
     op.create_table('qualifications',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -176,6 +281,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_qualifications_person_id'))
 
     op.drop_table('qualifications')
+    with op.batch_alter_table('capacity_offer_areas', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_capacity_offer_areas_area_id'))
+
+    op.drop_table('capacity_offer_areas')
+    op.drop_table('reserve_norm_rules')
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_people_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_people_kind'))
@@ -186,11 +296,32 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_organisation_areas_area_id'))
 
     op.drop_table('organisation_areas')
+    with op.batch_alter_table('holdings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_holdings_resource_type_id'))
+        batch_op.drop_index(batch_op.f('ix_holdings_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_holdings_expires_on'))
+        batch_op.drop_index(batch_op.f('ix_holdings_area_id'))
+
+    op.drop_table('holdings')
+    with op.batch_alter_table('capacity_offers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_capacity_offers_resource_type_id'))
+        batch_op.drop_index(batch_op.f('ix_capacity_offers_organisation_id'))
+
+    op.drop_table('capacity_offers')
+    with op.batch_alter_table('resource_types', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_resource_types_kind'))
+        batch_op.drop_index(batch_op.f('ix_resource_types_category_id'))
+
+    op.drop_table('resource_types')
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_organisations_kind'))
         batch_op.drop_index(batch_op.f('ix_organisations_home_area_id'))
 
     op.drop_table('organisations')
+    with op.batch_alter_table('resource_categories', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_resource_categories_parent_id'))
+
+    op.drop_table('resource_categories')
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_events_at'))
         batch_op.drop_index(batch_op.f('ix_events_area_code'))
