@@ -16,7 +16,10 @@ def main() -> None:
     msgids = marked_msgids()
     for locale in LOCALES:
         path = _CATALOGUE_DIR / f"{locale}.po"
-        old = read_po(path.open("rb"), locale=locale) if path.exists() else Catalog(locale=locale)
+        old = Catalog(locale=locale)
+        if path.exists():
+            with path.open("rb") as handle:
+                old = read_po(handle, locale=locale)
         new = Catalog(locale=locale, project="Communitas", charset="utf-8")
         for msgid, files in sorted(msgids.items()):
             existing = old.get(msgid)

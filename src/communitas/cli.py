@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
 from communitas.auth.permissions import SYSTEM
 from communitas.auth.roles import Role
@@ -42,7 +43,7 @@ def _fail(exc: CommunitasError) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def _session_factory(settings: Settings):  # type: ignore[no-untyped-def]
+def _session_factory(settings: Settings) -> sessionmaker[Session]:
     engine = make_engine(settings.database_url)
     migrate(engine)
     return make_session_factory(engine)
@@ -97,21 +98,22 @@ def serve(
                 console.print(t("Building the demo city (seed {seed})…", seed=loader.DEMO_SEED))
                 loader.build_demo(session, seed=loader.DEMO_SEED, scale="district",
                                   progress=True)
-        _print_demo_logins()
+        with unit_of_work(factory) as session:
+            _print_demo_logins(session)
     host, port = host or settings.host, port or settings.port
     console.print(t("Communitas is running at {url}", url=f"http://{host}:{port}/"))
     console.print(t("API documentation: {url}", url=f"http://{host}:{port}/docs"))
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
-def _print_demo_logins() -> None:
+def _print_demo_logins(session: Session) -> None:
     from communitas.demo import loader
 
     table = Table(title=t("Demo logins (password: {password})", password=loader.DEMO_PASSWORD))
     table.add_column(t("Username"))
     table.add_column(t("Role"))
     table.add_column(t("Scope"))
-    for login in loader.DEMO_LOGINS:
+    for login in loader.demo_logins(session):
         table.add_row(login.username, login.role.value, login.scope_label)
     console.print(table)
 
@@ -134,13 +136,14 @@ def demo_build(
             summary = loader.build_demo(session, seed=seed, scale=scale, progress=True)
     except CommunitasError as exc:
         raise _fail(exc) from exc
+    with unit_of_work(factory) as session:
+        _print_demo_logins(session)
     table = Table(title=t("Demo city built"))
     table.add_column(t("Statistic"))
     table.add_column(t("Value"), justify="right")
     for key, value in summary.items():
         table.add_row(key, f"{value:,.4g}" if isinstance(value, float) else f"{value:,}")
     console.print(table)
-    _print_demo_logins()
 
 
 @audit_app.command("verify")

@@ -128,7 +128,7 @@ def test_person_events_never_hold_sensitive_values(db: Session, client: TestClie
     assert created.json()["phone"] == PHONE
     new_phone = "13900001111"
     patched = client.patch("/api/people/A1-009", headers=headers, json={
-        "phone": new_phone, "availability": "available", "health_conditions": "asthma"})
+        "phone": new_phone, "availability": "anytime", "health_conditions": "asthma"})
     assert patched.status_code == 200, patched.text
     assert patched.json()["phone"] == new_phone
     payloads = db.execute(select(Event.payload).where(Event.subject_id == "A1-009")
@@ -137,7 +137,7 @@ def test_person_events_never_hold_sensitive_values(db: Session, client: TestClie
     for secret in (PHONE, new_phone, ID_NUMBER, "asthma", "deaf"):
         assert all(secret not in text for text in payloads), secret
     assert '"sensitive_fields_changed":["phone"]' in payloads[1]
-    assert '"availability":{"from":null,"to":"available"}' in payloads[1]
+    assert '"availability":{"from":null,"to":"anytime"}' in payloads[1]
 
 
 @pytest.mark.parametrize(("payload", "status", "code"), [
@@ -170,9 +170,9 @@ def test_workers_and_volunteers_by_kind_skill_and_availability(
     db: Session, client: TestClient
 ) -> None:
     make_person(db, "GW-1", GRID_A1, PersonKind.GRID_WORKER, skills=["first_aid"],
-                availability="available")
+                availability="anytime")
     make_person(db, "V-1", COMMUNITY_A1, PersonKind.VOLUNTEER, skills=["driving", "firstxaid"],
-                availability="limited")
+                availability="weekends")
     make_person(db, "V-2", BUILDING_A1, PersonKind.VOLUNTEER, skills=["first_aid", "driving"])
     make_person(db, "CADRE-1", COMMUNITY_A1, PersonKind.CADRE, home_unit="区应急管理局")
     headers = _as(db, client, Role.COMMUNITY_COMMITTEE, area_code=COMMUNITY_A1)

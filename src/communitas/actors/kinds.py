@@ -52,10 +52,12 @@ class PersonKind(StrEnum):
 
 
 class Availability(StrEnum):
-    """Whether a person can take tasks now (volunteers, workers, cadres)."""
+    """When a person can take tasks (volunteers, workers, cadres)."""
 
-    AVAILABLE = "available"
-    LIMITED = "limited"
+    ANYTIME = "anytime"
+    WEEKDAY_DAYTIME = "weekday_daytime"
+    WEEKDAY_EVENINGS = "weekday_evenings"
+    WEEKENDS = "weekends"
     UNAVAILABLE = "unavailable"
 
 

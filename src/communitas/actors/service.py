@@ -468,7 +468,7 @@ def list_people(
         query = query.where(cast(Person.skills, String).like(
             f'%"{_like_escape(skill)}"%', escape="\\"))
     if available is not None:
-        ready = Person.availability == Availability.AVAILABLE.value
+        ready = Person.availability == Availability.ANYTIME.value  # can be called at any hour
         query = query.where(ready if available
                             else or_(Person.availability.is_(None), ~ready))
     if q:

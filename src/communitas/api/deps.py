@@ -13,6 +13,7 @@ from communitas.auth import service as auth
 from communitas.auth.permissions import Principal
 from communitas.auth.roles import Role
 from communitas.config import Settings
+from communitas.db import READ_ONLY
 from communitas.errors import Unauthenticated
 from communitas.i18n import negotiate_locale
 
@@ -27,6 +28,8 @@ def get_settings_dep(request: Request) -> Settings:
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request. Routes commit explicitly so nothing is acknowledged unsaved."""
     session: Session = request.app.state.session_factory()
+    if request.method in ("GET", "HEAD") and session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options=READ_ONLY)
     try:
         yield session
     finally:

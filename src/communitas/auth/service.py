@@ -152,7 +152,13 @@ def list_users(session: Session, *, principal: Principal) -> list[User]:
 
 
 def user_read(session: Session, user: User) -> UserRead:
+    from communitas.actors.models import Organisation, Person
+
     read = UserRead.model_validate(user)
     if user.scope_area_id:
         read.scope_area_code = areas.get_area_by_id(session, area_id=user.scope_area_id).code
+    if user.scope_org_id:
+        read.scope_org_code = session.get_one(Organisation, user.scope_org_id).code
+    if user.person_id:
+        read.person_code = session.get_one(Person, user.person_id).code
     return read
