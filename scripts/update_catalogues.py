@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
+from zh_translations import ZH  # type: ignore[import-not-found]  # a sibling script
 
 from communitas.i18n import _CATALOGUE_DIR, LOCALES
 from communitas.i18n.extract import marked_msgids
@@ -24,7 +25,7 @@ def main() -> None:
         for msgid, files in sorted(msgids.items()):
             existing = old.get(msgid)
             string = existing.string if existing is not None and existing.string else (
-                msgid if locale == "en" else "")
+                msgid if locale == "en" else ZH.get(msgid, ""))
             new.add(msgid, string, locations=[(f, 0) for f in sorted(set(files))[:3]])
         with path.open("wb") as handle:
             write_po(handle, new, width=100, omit_header=False, no_location=True)

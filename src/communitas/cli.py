@@ -15,6 +15,7 @@ from communitas.auth.permissions import SYSTEM
 from communitas.auth.roles import Role
 from communitas.config import Settings, get_settings
 from communitas.db import make_engine, make_session_factory, migrate, unit_of_work
+from communitas.demo.plan import Scale
 from communitas.errors import CommunitasError
 from communitas.i18n import _, translate
 
@@ -122,14 +123,12 @@ def _print_demo_logins(session: Session) -> None:
 def demo_build(
     seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same city")]
     = 42,
-    scale: Annotated[str, typer.Option(help="district (300 communities) or city (~6,000)")]
+    scale: Annotated[Scale, typer.Option(help="district (300 communities) or city (~6,000)")]
     = "district",
 ) -> None:
     """Generate the demo city into the configured database (which must hold no areas)."""
     from communitas.demo import loader
 
-    if scale not in ("district", "city"):
-        raise typer.BadParameter("district | city", param_hint="--scale")
     factory = _session_factory(get_settings())
     try:
         with unit_of_work(factory) as session:

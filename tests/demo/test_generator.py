@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import time
 from collections import Counter, defaultdict
 from itertools import pairwise
 from typing import Any
@@ -359,12 +357,8 @@ def test_calibrated_city_structure_adds_up() -> None:
     assert error / calibration.COMMUNITY_COMMITTEES <= calibration.TOLERANCES["communities"]
 
 
-@pytest.mark.skipif(not os.environ.get("COMMUNITAS_TEST_FULL_CITY"),
-                    reason="full city takes ~15 s; set COMMUNITAS_TEST_FULL_CITY=1")
-def test_full_city_meets_every_target_within_a_minute() -> None:
-    started = time.perf_counter()
+def test_full_city_meets_every_target() -> None:
     plan = generate_city(42, "city")
-    assert time.perf_counter() - started < 60
     stats = summarise(plan)
     for key, target in calibration.TARGETS.items():
         error = abs(stats[key] - target) / target

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from communitas.actors import service as actors
-from communitas.actors.schemas import OrganisationCreate, PersonCreate, QualificationIn
+from communitas.actors.schemas import OrganisationCreate, PersonCreate
 from communitas.areas import service as areas
 from communitas.areas.models import Area
 from communitas.areas.schemas import AreaCreate
@@ -25,10 +25,10 @@ from communitas.auth import service as auth
 from communitas.auth.permissions import SYSTEM
 from communitas.auth.roles import Role
 from communitas.auth.schemas import UserCreate
+from communitas.config import get_settings
 from communitas.demo import plan as p
 from communitas.demo.generator import generate_city, summarise
-from communitas.errors import Conflict
-from communitas.config import get_settings
+from communitas.errors import Conflict, NotFound
 from communitas.i18n import _, translate
 from communitas.resources import service as resources
 from communitas.resources.schemas import (
@@ -121,54 +121,57 @@ def _load_catalogue(session: Session, plan: p.CityPlan) -> None:
     for t in plan.resource_types:
         try:
             resources.get_resource_type(session, code=t.code)
-        except Exception:  # noqa: BLE001 - NotFound: add the generator's type
-            missing.append(ResourceTypeCreate(
-                code=t.code, category_code=t.category_code, kind=t.kind, unit=t.unit,
-                name_zh=t.name_zh, name_en=t.name_en, shelf_life_days=t.shelf_life_days))
+        except NotFound:
+            missing.append(ResourceTypeCreate.model_validate({
+                "code": t.code, "category_code": t.category_code, "kind": t.kind,
+                "unit": t.unit, "name_zh": t.name_zh, "name_en": t.name_en,
+                "shelf_life_days": t.shelf_life_days}))
     resources.create_resource_types(session, principal=SYSTEM, items=missing)
 
 
 def _area(a: p.Area) -> AreaCreate:
-    return AreaCreate(
-        kind=a.kind, code=a.code, parent_code=a.parent_code, name_zh=a.name_zh,
-        name_en=a.name_en, geometry=a.geometry, population=a.population,
-        households=a.households, aged_65=a.aged_65, aged_80=a.aged_80,
-        living_alone=a.living_alone, disabled=a.disabled, infants=a.infants,
-        chronically_ill=a.chronically_ill, hazards=list(a.hazards), floors=a.floors,
-        built_year=a.built_year)
+    return AreaCreate.model_validate({
+        "kind": a.kind, "code": a.code, "parent_code": a.parent_code, "name_zh": a.name_zh,
+        "name_en": a.name_en, "geometry": a.geometry, "population": a.population,
+        "households": a.households, "aged_65": a.aged_65, "aged_80": a.aged_80,
+        "living_alone": a.living_alone, "disabled": a.disabled, "infants": a.infants,
+        "chronically_ill": a.chronically_ill, "hazards": list(a.hazards), "floors": a.floors,
+        "built_year": a.built_year})
 
 
 def _organisation(o: p.Organisation) -> OrganisationCreate:
-    return OrganisationCreate(
-        code=o.code, kind=o.kind, sector=o.sector, name_zh=o.name_zh, name_en=o.name_en,
-        home_area_code=o.area_codes[0], served_area_codes=list(o.area_codes),
-        contact_name=o.contact_name, contact_phone=o.contact_phone)
+    return OrganisationCreate.model_validate({
+        "code": o.code, "kind": o.kind, "sector": o.sector, "name_zh": o.name_zh,
+        "name_en": o.name_en, "home_area_code": o.area_codes[0],
+        "served_area_codes": list(o.area_codes), "contact_name": o.contact_name,
+        "contact_phone": o.contact_phone})
 
 
 def _holding(h: p.Holding) -> HoldingCreate:
-    return HoldingCreate(resource_type_code=h.resource_type_code, organisation_code=h.org_code,
-                         area_code=h.area_code, quantity=h.quantity, expires_on=h.expires_on,
-                         condition=h.condition)
+    return HoldingCreate.model_validate({
+        "resource_type_code": h.resource_type_code, "organisation_code": h.org_code,
+        "area_code": h.area_code, "quantity": h.quantity, "expires_on": h.expires_on,
+        "condition": h.condition})
 
 
 def _offer(o: p.CapacityOffer) -> CapacityOfferCreate:
     per_hour = o.units_per_hour is not None
-    return CapacityOfferCreate(
-        organisation_code=o.org_code, resource_type_code=o.resource_type_code,
-        units_per_period=o.units_per_hour if per_hour else o.units_per_day,
-        period="hour" if per_hour else "day", lead_time_minutes=o.lead_time_minutes,
-        area_codes=list(o.area_codes))
+    return CapacityOfferCreate.model_validate({
+        "organisation_code": o.org_code, "resource_type_code": o.resource_type_code,
+        "units_per_period": o.units_per_hour if per_hour else o.units_per_day,
+        "period": "hour" if per_hour else "day", "lead_time_minutes": o.lead_time_minutes,
+        "area_codes": list(o.area_codes)})
 
 
 def _person(x: p.Person) -> PersonCreate:
-    return PersonCreate(
-        code=x.code, kind=x.kind, name_zh=x.name_zh, name_en=x.name_en or x.code,
-        area_code=x.area_code, household_code=x.household_code, skills=list(x.skills),
-        availability=x.availability,
-        qualifications=[QualificationIn(name=q.name, expires_on=q.expires_on)
-                        for q in x.qualifications],
-        phone=x.phone, id_number=x.id_number, health_conditions=x.health_conditions,
-        disability=x.disability)
+    return PersonCreate.model_validate({
+        "code": x.code, "kind": x.kind, "name_zh": x.name_zh, "name_en": x.name_en or x.code,
+        "area_code": x.area_code, "household_code": x.household_code,
+        "skills": list(x.skills), "availability": x.availability,
+        "qualifications": [{"name": q.name, "expires_on": q.expires_on}
+                           for q in x.qualifications],
+        "phone": x.phone, "id_number": x.id_number,
+        "health_conditions": x.health_conditions, "disability": x.disability})
 
 
 def _create_logins(session: Session, plan: p.CityPlan) -> None:

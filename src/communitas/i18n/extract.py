@@ -13,7 +13,7 @@ def marked_msgids(root: Path = PACKAGE_DIR) -> dict[str, list[str]]:
     """msgid → the files that use it."""
     found: dict[str, list[str]] = {}
     for filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(root), method_map=[("**.py", "python")], keywords={"_": None}
+        str(root), method_map=[("**.py", "python")], keywords={"_": None, "t": None}
     ):
         if isinstance(message, str) and message:
             found.setdefault(message, []).append(filename)
