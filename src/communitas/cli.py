@@ -12,7 +12,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from communitas.auth.permissions import SYSTEM
-from communitas.auth.roles import Role
+from communitas.auth.roles import ROLE_LABELS, Role
 from communitas.config import Settings, get_settings
 from communitas.db import make_engine, make_session_factory, migrate, unit_of_work
 from communitas.demo.plan import Scale
@@ -115,7 +115,7 @@ def _print_demo_logins(session: Session) -> None:
     table.add_column(t("Role"))
     table.add_column(t("Scope"))
     for login in loader.demo_logins(session):
-        table.add_row(login.username, login.role.value, login.scope_label)
+        table.add_row(login.username, t(ROLE_LABELS[login.role]), login.scope_label)
     console.print(table)
 
 
@@ -197,7 +197,7 @@ def users_list() -> None:
     with unit_of_work(factory) as session:
         for user in auth.list_users(session, principal=SYSTEM):
             read = auth.user_read(session, user)
-            table.add_row(read.username, read.role.value,
+            table.add_row(read.username, t(ROLE_LABELS[read.role]),
                           read.scope_area_code or read.scope_org_code or read.person_code or "")
     console.print(table)
 

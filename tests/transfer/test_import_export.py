@@ -6,20 +6,23 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from communitas.actors.models import Organisation, Person
 from communitas.areas.models import Area
 from communitas.auth.permissions import SYSTEM
+from communitas.auth.roles import Role
 from communitas.errors import ImportRejected
 from communitas.events import Event
 from communitas.resources.models import Holding
 from communitas.transfer import service as transfer
 from tests.actors.helpers import BUILDING_A1, ID_NUMBER, PHONE
-from tests.factories import COMMUNITY_A1, STREET_A, build_city
+from tests.factories import COMMUNITY_A1, STREET_A, STREET_B, build_city, login, make_user
 from tests.resources.helpers import COMMITTEE_A1, build_world
 
 
@@ -163,3 +166,35 @@ def test_unknown_kind_and_format(db: Session, tmp_path: Path) -> None:
         transfer.import_file(db, principal=SYSTEM, kind="areas", path=_write(tmp_path / "x.xls",
                                                                               "a"))
     assert caught.value.code == "unsupported_format"
+
+
+def test_upload_and_download_through_the_api(db: Session, client: TestClient) -> None:
+    build_city(db)
+    make_user(db, "wang", Role.STREET_COMMANDER, area_code=STREET_A)
+    make_user(db, "li", Role.STREET_DISPATCHER, area_code=STREET_A)
+    headers = login(client, "wang")
+    before = _rows(db)
+    bad = f"{AREAS_HEADER}\ncommunity,310115001005,{STREET_A},五村,Five,-3,,,\n"
+    response = client.post("/api/import/areas", headers=headers,
+                           files={"file": ("bad.csv", bad.encode(), "text/csv")})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "import_rejected"
+    assert error["details"]["errors"][0] == {"file": "bad.csv", "line": 2,
+                                             "field": "population", "message": ANY}
+    assert _rows(db) == before
+    good = bad.replace("-3", "3000")
+    response = client.post("/api/import/areas", headers=headers,
+                           files={"file": ("good.csv", good.encode(), "text/csv")})
+    assert response.json() == {"kind": "areas", "file": "good.csv", "imported": 1}
+    download = client.get("/api/export/areas", headers=headers,
+                          params={"within": STREET_A, "format": "geojson"})
+    assert download.status_code == 200
+    codes = {f["properties"]["code"] for f in download.json()["features"]}
+    assert "310115001005" in codes and COMMUNITY_A1 in codes
+    elsewhere = f"{AREAS_HEADER}\ncommunity,310115002005,{STREET_B},外村,Out,10,,,\n"
+    response = client.post("/api/import/areas", headers=headers,
+                           files={"file": ("other.csv", elsewhere.encode(), "text/csv")})
+    assert response.json()["error"]["details"]["errors"][0]["code"] == "out_of_scope"
+    refused = client.get("/api/export/people", headers=login(client, "li"))
+    assert refused.json()["error"]["code"] == "forbidden"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from sqlalchemy import Engine
 
 from communitas import __version__
@@ -18,6 +19,7 @@ ROUTER_MODULES = (
     "communitas.areas.api",
     "communitas.actors.api",
     "communitas.resources.api",
+    "communitas.transfer.api",
     "communitas.audit_api",
 )
 
@@ -47,6 +49,11 @@ def create_app(
         for attr in ("router", "users_router"):
             if hasattr(module, attr):
                 app.include_router(getattr(module, attr))
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        # The command-centre pages come with the web issue; until then the API pages are home.
+        return RedirectResponse("/docs")
 
     @app.get("/api/health", tags=["meta"])
     def health() -> dict[str, str]:
