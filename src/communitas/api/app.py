@@ -59,6 +59,13 @@ def create_app(
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactingFilter())
+    install_log_redaction()
     return app
+
+
+def install_log_redaction() -> None:
+    """Mask phone and identity numbers in our logs and uvicorn's (access lines carry URLs)."""
+    for name in ("communitas", "uvicorn.access", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
