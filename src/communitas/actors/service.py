@@ -7,13 +7,13 @@ them only for the person themself or a role holding ``person.read_sensitive`` in
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, cast, delete, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from communitas.actors.kinds import Availability, OrganisationKind, PersonKind
 from communitas.actors.models import Organisation, OrganisationArea, Person, Qualification
@@ -35,12 +35,13 @@ from communitas.areas.models import Area
 from communitas.auth.permissions import Principal, area_range, can, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock
-from communitas.errors import Conflict, NotFound
+from communitas.errors import NotFound
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
 from communitas.pagination import paginate
 from communitas.privacy import SENSITIVE_FIELDS
 from communitas.schemas import Page
+from communitas.uniqueness import refuse_duplicate_codes
 
 __all__ = [
     "create_organisations", "create_people", "expiring_qualifications", "get_organisation",
@@ -53,20 +54,6 @@ _CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email", "address")
 
 
 # --- shared lookups -----------------------------------------------------------------------
-
-
-def _refuse_duplicates(
-    session: Session, column: InstrumentedAttribute[str], codes: list[str]
-) -> None:
-    """Conflict ``duplicate_code`` if a code repeats in the batch or already exists."""
-    clashes = sorted(c for c, n in Counter(codes).items() if n > 1)
-    for start in range(0, len(codes), 500):
-        chunk = codes[start:start + 500]
-        clashes += session.execute(select(column).where(column.in_(chunk))).scalars().all()
-    if clashes:
-        clashes = sorted(set(clashes))
-        raise Conflict(_("Duplicate code {value}"), code="duplicate_code", value=clashes[0],
-                       details={"codes": clashes[:20]})
 
 
 def _areas_by_code(session: Session, codes: Iterable[str], field: str) -> dict[str, Area]:
@@ -134,7 +121,7 @@ def create_organisations(
         session, [c for i in items for c in i.served_area_codes], "served_area_codes"))
     for item in items:
         require(principal, Permission.ORG_WRITE, area_path=known[item.home_area_code].path)
-    _refuse_duplicates(session, Organisation.code, [i.code for i in items])
+    refuse_duplicate_codes(session, Organisation.code, [i.code for i in items])
     orgs = [Organisation(**item.model_dump(exclude={"home_area_code", "served_area_codes"}),
                          home_area_id=known[item.home_area_code].id) for item in items]
     session.add_all(orgs)
@@ -290,7 +277,7 @@ def create_people(
         require(principal, Permission.PERSON_WRITE, area_path=known[item.area_code].path)
     orgs = _organisation_ids(session, [i.organisation_code for i in items
                                        if i.organisation_code])
-    _refuse_duplicates(session, Person.code, [i.code for i in items])
+    refuse_duplicate_codes(session, Person.code, [i.code for i in items])
     people = [Person(
         **item.model_dump(exclude={"area_code", "organisation_code", "qualifications"}),
         area_id=known[item.area_code].id,

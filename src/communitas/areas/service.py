@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,10 +14,11 @@ from communitas.areas.schemas import AreaCreate, AreaStatistics, AreaUpdate
 from communitas.auth.permissions import Principal, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock
-from communitas.errors import Conflict, NotFound
+from communitas.errors import NotFound
 from communitas.events import EventDraft, record_events
 from communitas.geo import representative_point
 from communitas.i18n import _
+from communitas.uniqueness import refuse_duplicate_codes
 
 __all__ = [
     "create_areas", "get_area", "get_area_by_id", "list_areas", "subtree_statistics",
@@ -59,15 +59,7 @@ def create_areas(
     """Create areas in order (a parent may come earlier in the same batch), all or nothing."""
     items = list(items)
     codes = [item.code for item in items]
-    duplicates = sorted(c for c, n in Counter(codes).items() if n > 1)
-    if duplicates:
-        raise Conflict(_("Duplicate code {value}"), code="duplicate_code", value=duplicates[0],
-                       details={"codes": duplicates[:20]})
-    existing = _existing_codes(session, codes)
-    if existing:
-        first = next(iter(existing))
-        raise Conflict(_("Duplicate code {value}"), code="duplicate_code", value=first,
-                       details={"codes": sorted(existing)[:20]})
+    refuse_duplicate_codes(session, Area.code, codes)
     parent_codes = [i.parent_code for i in items if i.parent_code and i.parent_code not in codes]
     known = _existing_codes(session, sorted(set(parent_codes)))
     created: dict[str, Area] = {}

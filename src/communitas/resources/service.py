@@ -7,7 +7,7 @@ liaison, when it belongs to the liaison's organisation (see auth.permissions.can
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta, timezone
 from typing import Any
@@ -55,6 +55,7 @@ from communitas.resources.schemas import (
     ResourceTypeCreate,
     ResourceTypeUpdate,
 )
+from communitas.uniqueness import refuse_duplicate_codes
 
 __all__ = [
     "adjust_holding", "capacity_offer_reads", "category_reads", "create_capacity_offers",
@@ -150,14 +151,6 @@ def _require_catalogue_editor(principal: Principal) -> None:
             details={"permission": Permission.RESOURCE_WRITE.value})
 
 
-def _refuse_duplicates(codes: list[str], taken: Iterable[str]) -> None:
-    repeated = sorted(c for c, n in Counter(codes).items() if n > 1)
-    clashes = repeated or sorted(set(codes) & set(taken))
-    if clashes:
-        raise Conflict(_("Duplicate code {value}"), code="duplicate_code", value=clashes[0],
-                       details={"codes": clashes[:20]})
-
-
 def create_categories(
     session: Session, *, principal: Principal, items: Iterable[ResourceCategoryCreate],
     clock: Clock | None = None,
@@ -166,8 +159,8 @@ def create_categories(
     _require_catalogue_editor(principal)
     items = list(items)
     codes = [item.code for item in items]
+    refuse_duplicate_codes(session, ResourceCategory.code, codes)
     existing = {c.code: c for c in session.execute(select(ResourceCategory)).scalars()}
-    _refuse_duplicates(codes, existing)
     for index, item in enumerate(items):
         if item.parent_code is not None and item.parent_code not in existing \
                 and item.parent_code not in codes[:index]:
@@ -212,8 +205,7 @@ def create_resource_types(
     _require_catalogue_editor(principal)
     items = list(items)
     codes = [item.code for item in items]
-    taken = session.execute(select(ResourceType.code).where(ResourceType.code.in_(codes)))
-    _refuse_duplicates(codes, taken.scalars())
+    refuse_duplicate_codes(session, ResourceType.code, codes)
     categories = {c: get_category(session, code=c) for c in {i.category_code for i in items}}
     rows = [ResourceType(**item.model_dump(exclude={"category_code"}),
                          category_id=categories[item.category_code].id) for item in items]

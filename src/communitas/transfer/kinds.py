@@ -47,11 +47,13 @@ def clean(fields: dict[str, Any], *, lists: Iterable[str] = ()) -> dict[str, Any
     return out
 
 
-def batched(session: Session, query: Any, size: int = 1000) -> Iterator[Any]:
+def batched(session: Session, query: Any, *, size: int = 1000,
+            convert: Callable[[list[Any]], Iterable[Any]] = list) -> Iterator[Any]:
+    """Run ``query`` a page at a time, so an export of a whole city stays small in memory."""
     page = 1
     while True:
         rows, _total = paginate(session, query, page=page, page_size=size)
-        yield from rows
+        yield from convert(rows)
         if len(rows) < size:
             return
         page += 1
@@ -233,19 +235,10 @@ def _export_holdings(session: Session, principal: Principal, within: str | None
                      ) -> Iterator[SourceRow]:
     points: dict[str, dict[str, Any] | None] = {}
     query = resources.list_holdings(session, principal=principal, within=within)
-    for number, read in enumerate(_reads_in_batches(session, query), 1):
+    reads = batched(session, query, convert=lambda rows: resources.holding_reads(session, rows))
+    for number, read in enumerate(reads, 1):
         yield SourceRow(number, read.model_dump(mode="json"),
                         _point_of(session, read.area_code, points))
-
-
-def _reads_in_batches(session: Session, query: Any, size: int = 1000) -> Iterator[Any]:
-    page = 1
-    while True:
-        rows, _total = paginate(session, query, page=page, page_size=size)
-        yield from resources.holding_reads(session, rows)
-        if len(rows) < size:
-            return
-        page += 1
 
 
 KINDS: dict[str, KindSpec] = {
