@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
@@ -25,6 +25,17 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     page_size_max: int = 500
+    # Requests (docs/requests.md): minutes from entering a queue to full commitment, per
+    # priority (1 life-threatening … 4 low), before the request escalates one level.
+    request_sla_minutes_p1: int = Field(default=30, ge=1)
+    request_sla_minutes_p2: int = Field(default=120, ge=1)
+    request_sla_minutes_p3: int = Field(default=24 * 60, ge=1)
+    request_sla_minutes_p4: int = Field(default=72 * 60, ge=1)
+    request_unverified_expiry_hours: int = Field(default=24, ge=1)
+    request_duplicate_window_hours: int = Field(default=6, ge=0)
+    # Submissions per client (user, or hashed IP) per fixed window, counted in the database.
+    request_rate_limit: int = Field(default=30, ge=1)
+    request_rate_window_seconds: int = Field(default=600, ge=1)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

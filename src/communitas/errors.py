@@ -11,6 +11,7 @@ Hierarchy (``code`` is stable, part of the API contract)::
     ├── Conflict                     409 conflict (duplicate_code, ...)
     ├── Unauthenticated              401 not_authenticated / invalid_credentials
     ├── PermissionDenied             403 forbidden / out_of_scope
+    ├── RateLimited                  429 rate_limited
     └── Busy                         503 database_busy
 
 Messages are English msgids with ``{name}`` params, rendered in the reader's language by
@@ -31,6 +32,7 @@ __all__ = [
     "InvalidDivisionCode",
     "NotFound",
     "PermissionDenied",
+    "RateLimited",
     "Unauthenticated",
     "ValidationFailed",
     "WrongParentKind",
@@ -100,6 +102,12 @@ class PermissionDenied(CommunitasError):
     status = 403
     default_code = "forbidden"
     default_message = _("You are not allowed to do this")
+
+
+class RateLimited(CommunitasError):
+    status = 429
+    default_code = "rate_limited"
+    default_message = _("Too many submissions; try again later")
 
 
 class Busy(CommunitasError):

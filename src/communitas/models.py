@@ -6,12 +6,14 @@ from communitas.actors import models as actors_models
 from communitas.areas import models as areas_models
 from communitas.auth import models as auth_models
 from communitas.db import Base
+from communitas.dispatch import models as dispatch_models
 from communitas.events import Event, EventChainHead
+from communitas.modes import models as modes_models
 from communitas.resources import models as resources_models
 
 metadata = Base.metadata
 
 __all__ = [
-    "Event", "EventChainHead", "actors_models", "areas_models", "auth_models", "metadata",
-    "resources_models",
+    "Event", "EventChainHead", "actors_models", "areas_models", "auth_models",
+    "dispatch_models", "metadata", "modes_models", "resources_models",
 ]

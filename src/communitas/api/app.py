@@ -19,8 +19,10 @@ ROUTER_MODULES = (
     "communitas.areas.api",
     "communitas.actors.api",
     "communitas.resources.api",
+    "communitas.dispatch.api",
     "communitas.transfer.api",
     "communitas.audit_api",
+    "communitas.modes.api",
 )
 
 

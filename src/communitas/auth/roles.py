@@ -47,10 +47,25 @@ class Permission(StrEnum):
     AUDIT_READ = "audit.read"
     DATA_EXPORT = "data.export"
     DATA_IMPORT = "data.import"
+    # Modes, triggers and response plans (modes/).
+    MODE_SET = "mode.set"
+    WARNING_POST = "warning.post"
+    INDICATOR_POST = "indicator.post"
+    PLAN_READ = "plan.read"
+    PLAN_WRITE = "plan.write"
+    TRIGGER_CONFIGURE = "trigger.configure"
+    REQUEST_READ = "request.read"
+    REQUEST_TRIAGE = "request.triage"
+    REQUEST_COMMIT = "request.commit"
 
 
 P = Permission
-_STAFF_READ = {P.ORG_READ, P.PERSON_READ, P.RESOURCE_READ}
+_STAFF_READ = {P.ORG_READ, P.PERSON_READ, P.RESOURCE_READ, P.REQUEST_READ}
+# Requests (docs/requests.md): grid workers and everyone above them triage (verify, reject,
+# adjust, escalate) in their area; dispatchers, committees and commanders also approve and
+# commit stock. A commit still needs resource.write on the holding it draws from.
+_TRIAGE = {P.REQUEST_TRIAGE}
+_DISPATCH = {P.REQUEST_TRIAGE, P.REQUEST_COMMIT}
 
 # Imports need DATA_IMPORT and then pass every row through the same scoped service checks
 # as a single create, so a street commander can import only into their own street.
@@ -59,24 +74,44 @@ _STAFF_READ = {P.ORG_READ, P.PERSON_READ, P.RESOURCE_READ}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PLATFORM_ADMIN: frozenset(set(P) - {P.PERSON_READ_SENSITIVE}),
     Role.DISTRICT_COMMANDER: frozenset(
-        _STAFF_READ | {P.AREA_WRITE, P.ORG_WRITE, P.PERSON_WRITE, P.RESOURCE_WRITE,
-                       P.USER_MANAGE, P.DATA_EXPORT, P.DATA_IMPORT}
+        _STAFF_READ | _DISPATCH | {P.AREA_WRITE, P.ORG_WRITE, P.PERSON_WRITE,
+                                   P.RESOURCE_WRITE, P.USER_MANAGE, P.DATA_EXPORT,
+                                   P.DATA_IMPORT}
     ),
     Role.STREET_COMMANDER: frozenset(
-        _STAFF_READ | {P.AREA_WRITE, P.ORG_WRITE, P.PERSON_WRITE, P.RESOURCE_WRITE,
-                       P.USER_MANAGE, P.DATA_EXPORT, P.DATA_IMPORT}
+        _STAFF_READ | _DISPATCH | {P.AREA_WRITE, P.ORG_WRITE, P.PERSON_WRITE,
+                                   P.RESOURCE_WRITE, P.USER_MANAGE, P.DATA_EXPORT,
+                                   P.DATA_IMPORT}
     ),
-    Role.STREET_DISPATCHER: frozenset(_STAFF_READ | {P.RESOURCE_WRITE}),
+    Role.STREET_DISPATCHER: frozenset(_STAFF_READ | _DISPATCH | {P.RESOURCE_WRITE}),
     Role.COMMUNITY_COMMITTEE: frozenset(
-        _STAFF_READ | {P.AREA_WRITE, P.ORG_WRITE, P.PERSON_WRITE, P.PERSON_READ_SENSITIVE,
-                       P.RESOURCE_WRITE, P.DATA_EXPORT, P.DATA_IMPORT}
+        _STAFF_READ | _DISPATCH | {P.AREA_WRITE, P.ORG_WRITE, P.PERSON_WRITE,
+                                   P.PERSON_READ_SENSITIVE, P.RESOURCE_WRITE, P.DATA_EXPORT,
+                                   P.DATA_IMPORT}
     ),
-    Role.GRID_WORKER: frozenset(_STAFF_READ | {P.PERSON_WRITE, P.PERSON_READ_SENSITIVE}),
+    Role.GRID_WORKER: frozenset(
+        _STAFF_READ | _TRIAGE | {P.PERSON_WRITE, P.PERSON_READ_SENSITIVE}),
     Role.VOLUNTEER: frozenset({P.ORG_READ, P.RESOURCE_READ}),
     Role.ORG_LIAISON: frozenset({P.ORG_READ, P.ORG_WRITE, P.RESOURCE_READ, P.RESOURCE_WRITE}),
     Role.RESIDENT: frozenset(),
     Role.AUDITOR: frozenset(_STAFF_READ | {P.AUDIT_READ, P.DATA_EXPORT}),
 }
+
+# Modes and plans (modes/): commanders and committees switch modes, acknowledge warnings and
+# decide proposals within their area (how high each role may go is modes/machine.py's
+# ROLE_CEILING); district commanders relay warnings and keep the city's plan library; field
+# staff post indicator readings; staff read plans. Trigger rules are the platform admin's.
+_MODES_GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.DISTRICT_COMMANDER: frozenset({P.MODE_SET, P.WARNING_POST, P.INDICATOR_POST,
+                                        P.PLAN_READ, P.PLAN_WRITE}),
+    Role.STREET_COMMANDER: frozenset({P.MODE_SET, P.INDICATOR_POST, P.PLAN_READ}),
+    Role.STREET_DISPATCHER: frozenset({P.INDICATOR_POST, P.PLAN_READ}),
+    Role.COMMUNITY_COMMITTEE: frozenset({P.MODE_SET, P.INDICATOR_POST, P.PLAN_READ}),
+    Role.GRID_WORKER: frozenset({P.INDICATOR_POST, P.PLAN_READ}),
+    Role.AUDITOR: frozenset({P.PLAN_READ}),
+}
+ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | extra
+                         for role, extra in _MODES_GRANTS.items()})
 
 AREA_SCOPED = frozenset({
     Role.DISTRICT_COMMANDER, Role.STREET_COMMANDER, Role.STREET_DISPATCHER,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-28 18:27:24.723184
+Create Date: 2026-11-28 19:00:31.928103
 """
 
 from __future__ import annotations
@@ -81,6 +81,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_events_area_code'), ['area_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_at'), ['at'], unique=False)
 
+    op.create_table('rate_limit_windows',
+    sa.Column('client_key', sa.String(length=80), nullable=False),
+    sa.Column('window_start', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('client_key', 'window_start', name=op.f('pk_rate_limit_windows'))
+    )
     op.create_table('resource_categories',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=32), nullable=False),
@@ -93,6 +99,104 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('resource_categories', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_resource_categories_parent_id'), ['parent_id'], unique=False)
+
+    op.create_table('response_plans',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('hazard', sa.String(length=32), nullable=False),
+    sa.Column('level', sa.Enum('normal', 'recovery', 'watch', 'level_iv', 'level_iii', 'level_ii', 'level_i', name='mode', native_enum=False, length=16), nullable=False),
+    sa.Column('area_kind', sa.String(length=16), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('name_zh', sa.String(length=200), nullable=False),
+    sa.Column('name_en', sa.String(length=200), nullable=False),
+    sa.Column('content', sa.JSON(), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('source', sa.String(length=255), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_response_plans')),
+    sa.UniqueConstraint('hazard', 'level', 'area_kind', 'version', name=op.f('uq_response_plans_hazard_level_area_kind_version'))
+    )
+    op.create_table('warnings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('identifier', sa.String(length=255), nullable=False),
+    sa.Column('sender', sa.String(length=255), nullable=False),
+    sa.Column('hazard', sa.String(length=32), nullable=False),
+    sa.Column('colour', sa.Enum('blue', 'yellow', 'orange', 'red', name='colour', native_enum=False, length=16), nullable=False),
+    sa.Column('cap_severity', sa.String(length=16), nullable=True),
+    sa.Column('urgency', sa.String(length=16), nullable=False),
+    sa.Column('headline', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('area_codes', sa.JSON(), nullable=False),
+    sa.Column('polygon', sa.JSON(), nullable=True),
+    sa.Column('sent_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('expires_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_by', sa.String(length=64), nullable=False),
+    sa.Column('acknowledged_by', sa.String(length=64), nullable=True),
+    sa.Column('acknowledged_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('responded_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('respond_by', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('escalate_after_minutes', sa.Integer(), nullable=True),
+    sa.Column('escalations', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_warnings')),
+    sa.UniqueConstraint('identifier', name=op.f('uq_warnings_identifier'))
+    )
+    with op.batch_alter_table('warnings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_warnings_expires_at'), ['expires_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_warnings_hazard'), ['hazard'], unique=False)
+        batch_op.create_index(batch_op.f('ix_warnings_respond_by'), ['respond_by'], unique=False)
+
+    op.create_table('area_modes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('mode', sa.Enum('normal', 'recovery', 'watch', 'level_iv', 'level_iii', 'level_ii', 'level_i', name='mode', native_enum=False, length=16), nullable=False),
+    sa.Column('hazard', sa.String(length=32), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('trigger', sa.String(length=300), nullable=False),
+    sa.Column('set_by', sa.String(length=64), nullable=False),
+    sa.Column('set_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('exit_criteria', sa.JSON(), nullable=True),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_area_modes_area_id_areas')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_area_modes')),
+    sa.UniqueConstraint('area_id', name=op.f('uq_area_modes_area_id'))
+    )
+    op.create_table('indicator_readings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=32), nullable=False),
+    sa.Column('value', sa.Float(), nullable=False),
+    sa.Column('at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('posted_by', sa.String(length=64), nullable=False),
+    sa.Column('posted_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_indicator_readings_area_id_areas')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_indicator_readings'))
+    )
+    with op.batch_alter_table('indicator_readings', schema=None) as batch_op:
+        batch_op.create_index('ix_indicator_readings_area_name_at', ['area_id', 'name', 'at'], unique=False)
+
+    op.create_table('mode_proposals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('target', sa.Enum('normal', 'recovery', 'watch', 'level_iv', 'level_iii', 'level_ii', 'level_i', name='mode', native_enum=False, length=16), nullable=False),
+    sa.Column('hazard', sa.String(length=32), nullable=True),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('warning_id', sa.Integer(), nullable=True),
+    sa.Column('indicator', sa.String(length=32), nullable=True),
+    sa.Column('indicator_value', sa.Float(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'confirmed', 'dismissed', 'superseded', name='proposalstatus', native_enum=False, length=16), nullable=False),
+    sa.Column('created_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_by', sa.String(length=64), nullable=True),
+    sa.Column('decided_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decision_reason', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_mode_proposals_area_id_areas')),
+    sa.ForeignKeyConstraint(['warning_id'], ['warnings.id'], name=op.f('fk_mode_proposals_warning_id_warnings')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mode_proposals'))
+    )
+    with op.batch_alter_table('mode_proposals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mode_proposals_area_id'), ['area_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mode_proposals_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mode_proposals_warning_id'), ['warning_id'], unique=False)
 
     op.create_table('organisations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -131,6 +235,32 @@ def upgrade() -> None:
     with op.batch_alter_table('resource_types', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_resource_types_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_resource_types_kind'), ['kind'], unique=False)
+
+    op.create_table('trigger_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('subject', sa.String(length=32), nullable=False),
+    sa.Column('colour', sa.Enum('blue', 'yellow', 'orange', 'red', name='colour', native_enum=False, length=16), nullable=True),
+    sa.Column('threshold', sa.Float(), nullable=True),
+    sa.Column('area_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.Enum('propose', 'perform', 'ignore', name='triggeraction', native_enum=False, length=16), nullable=False),
+    sa.Column('target', sa.Enum('normal', 'recovery', 'watch', 'level_iv', 'level_iii', 'level_ii', 'level_i', name='mode', native_enum=False, length=16), nullable=False),
+    sa.Column('hazard', sa.String(length=32), nullable=True),
+    sa.Column('escalate_after_minutes', sa.Integer(), nullable=True),
+    sa.Column('set_by', sa.String(length=64), nullable=False),
+    sa.Column('set_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_trigger_rules_area_id_areas')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_trigger_rules'))
+    )
+    op.create_table('warning_areas',
+    sa.Column('warning_id', sa.Integer(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_warning_areas_area_id_areas')),
+    sa.ForeignKeyConstraint(['warning_id'], ['warnings.id'], name=op.f('fk_warning_areas_warning_id_warnings')),
+    sa.PrimaryKeyConstraint('warning_id', 'area_id', name=op.f('pk_warning_areas'))
+    )
+    with op.batch_alter_table('warning_areas', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_warning_areas_area_id'), ['area_id'], unique=False)
 
     op.create_table('capacity_offers',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -173,6 +303,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_holdings_expires_on'), ['expires_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_holdings_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_holdings_resource_type_id'), ['resource_type_id'], unique=False)
+
+    op.create_table('mode_notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('audience_role', sa.String(length=32), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('warning_id', sa.Integer(), nullable=True),
+    sa.Column('proposal_id', sa.Integer(), nullable=True),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('created_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_mode_notifications_area_id_areas')),
+    sa.ForeignKeyConstraint(['proposal_id'], ['mode_proposals.id'], name=op.f('fk_mode_notifications_proposal_id_mode_proposals')),
+    sa.ForeignKeyConstraint(['warning_id'], ['warnings.id'], name=op.f('fk_mode_notifications_warning_id_warnings')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mode_notifications'))
+    )
+    with op.batch_alter_table('mode_notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mode_notifications_area_id'), ['area_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mode_notifications_created_at'), ['created_at'], unique=False)
 
     op.create_table('organisation_areas',
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -271,11 +419,165 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
+    op.create_table('requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('reference', sa.String(length=24), nullable=False),
+    sa.Column('status', sa.Enum('submitted', 'verified', 'approved', 'committed', 'in_transit', 'delivered', 'confirmed', 'rejected', 'declined', 'cancelled', 'expired', 'merged', name='requeststatus', native_enum=False, length=16), nullable=False),
+    sa.Column('requester_kind', sa.Enum('resident', 'building', 'community', 'organisation', name='requesterkind', native_enum=False, length=16), nullable=False),
+    sa.Column('requester_user_id', sa.Integer(), nullable=True),
+    sa.Column('requester_person_id', sa.Integer(), nullable=True),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_by_staff', sa.Boolean(), nullable=False),
+    sa.Column('contact_name', sa.String(length=64), nullable=False),
+    sa.Column('phone', sa.String(length=32), nullable=True),
+    sa.Column('phone_hash', sa.String(length=64), nullable=True),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('lon', sa.Float(), nullable=True),
+    sa.Column('lat', sa.Float(), nullable=True),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('vulnerability', sa.JSON(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('needed_by', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('queue_level', sa.Enum('community', 'street', 'district', 'outside', name='level', native_enum=False, length=16), nullable=False),
+    sa.Column('queue_area_id', sa.Integer(), nullable=False),
+    sa.Column('queued_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sla_due_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=128), nullable=True),
+    sa.Column('body_hash', sa.String(length=64), nullable=True),
+    sa.Column('rating', sa.Integer(), nullable=True),
+    sa.Column('rating_comment', sa.String(length=500), nullable=False),
+    sa.Column('rated_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('priority BETWEEN 1 AND 4', name=op.f('ck_requests_priority_range')),
+    sa.CheckConstraint('rating IS NULL OR rating BETWEEN 1 AND 5', name=op.f('ck_requests_rating_range')),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_requests_area_id_areas')),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['requests.id'], name=op.f('fk_requests_merged_into_id_requests')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_requests_organisation_id_organisations')),
+    sa.ForeignKeyConstraint(['queue_area_id'], ['areas.id'], name=op.f('fk_requests_queue_area_id_areas')),
+    sa.ForeignKeyConstraint(['requester_person_id'], ['people.id'], name=op.f('fk_requests_requester_person_id_people')),
+    sa.ForeignKeyConstraint(['requester_user_id'], ['users.id'], name=op.f('fk_requests_requester_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_requests')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_requests_idempotency_key')),
+    sa.UniqueConstraint('reference', name=op.f('uq_requests_reference'))
+    )
+    with op.batch_alter_table('requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_requests_area_id'), ['area_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_requests_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_requests_merged_into_id'), ['merged_into_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_requests_phone_hash'), ['phone_hash'], unique=False)
+        batch_op.create_index(batch_op.f('ix_requests_priority'), ['priority'], unique=False)
+        batch_op.create_index(batch_op.f('ix_requests_queue_area_id'), ['queue_area_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_requests_queue_level'), ['queue_level'], unique=False)
+        batch_op.create_index(batch_op.f('ix_requests_requester_person_id'), ['requester_person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_requests_requester_user_id'), ['requester_user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_requests_sla_due_at'), ['sla_due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_requests_status'), ['status'], unique=False)
+
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recipient_role', sa.String(length=32), nullable=False),
+    sa.Column('recipient_area_id', sa.Integer(), nullable=False),
+    sa.Column('message_key', sa.String(length=64), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=True),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['recipient_area_id'], ['areas.id'], name=op.f('fk_notifications_recipient_area_id_areas')),
+    sa.ForeignKeyConstraint(['request_id'], ['requests.id'], name=op.f('fk_notifications_request_id_requests')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_recipient_area_id'), ['recipient_area_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_request_id'), ['request_id'], unique=False)
+
+    op.create_table('request_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('items', 'people', name='linekind', native_enum=False, length=16), nullable=False),
+    sa.Column('resource_type_id', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('committed', sa.Integer(), nullable=False),
+    sa.Column('min_quantity', sa.Integer(), nullable=True),
+    sa.Column('priority', sa.Integer(), nullable=True),
+    sa.Column('substitutes', sa.JSON(), nullable=False),
+    sa.Column('skills', sa.JSON(), nullable=False),
+    sa.Column('period_start', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('period_end', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('committed >= 0 AND committed <= quantity', name=op.f('ck_request_lines_committed_range')),
+    sa.CheckConstraint('min_quantity IS NULL OR min_quantity > 0', name=op.f('ck_request_lines_min_positive')),
+    sa.CheckConstraint('priority IS NULL OR priority BETWEEN 1 AND 4', name=op.f('ck_request_lines_priority_range')),
+    sa.CheckConstraint('quantity > 0', name=op.f('ck_request_lines_quantity_positive')),
+    sa.ForeignKeyConstraint(['request_id'], ['requests.id'], name=op.f('fk_request_lines_request_id_requests'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['resource_type_id'], ['resource_types.id'], name=op.f('fk_request_lines_resource_type_id_resource_types')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_request_lines'))
+    )
+    with op.batch_alter_table('request_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_request_lines_request_id'), ['request_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_request_lines_resource_type_id'), ['resource_type_id'], unique=False)
+
+    op.create_table('shipments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('line_id', sa.Integer(), nullable=False),
+    sa.Column('holding_id', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('shipped', sa.Integer(), nullable=False),
+    sa.Column('delivered', sa.Integer(), nullable=False),
+    sa.Column('returned', sa.Integer(), nullable=False),
+    sa.Column('committed_by', sa.String(length=64), nullable=False),
+    sa.Column('committed_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('delivered >= 0 AND delivered <= shipped AND shipped <= quantity', name=op.f('ck_shipments_counters_ordered')),
+    sa.CheckConstraint('quantity >= 0 AND returned >= 0', name=op.f('ck_shipments_non_negative')),
+    sa.ForeignKeyConstraint(['holding_id'], ['holdings.id'], name=op.f('fk_shipments_holding_id_holdings')),
+    sa.ForeignKeyConstraint(['line_id'], ['request_lines.id'], name=op.f('fk_shipments_line_id_request_lines')),
+    sa.ForeignKeyConstraint(['request_id'], ['requests.id'], name=op.f('fk_shipments_request_id_requests')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_shipments'))
+    )
+    with op.batch_alter_table('shipments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_shipments_holding_id'), ['holding_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_shipments_line_id'), ['line_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_shipments_request_id'), ['request_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('shipments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_shipments_request_id'))
+        batch_op.drop_index(batch_op.f('ix_shipments_line_id'))
+        batch_op.drop_index(batch_op.f('ix_shipments_holding_id'))
+
+    op.drop_table('shipments')
+    with op.batch_alter_table('request_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_request_lines_resource_type_id'))
+        batch_op.drop_index(batch_op.f('ix_request_lines_request_id'))
+
+    op.drop_table('request_lines')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notifications_request_id'))
+        batch_op.drop_index(batch_op.f('ix_notifications_recipient_area_id'))
+        batch_op.drop_index(batch_op.f('ix_notifications_created_at'))
+
+    op.drop_table('notifications')
+    with op.batch_alter_table('requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_requests_status'))
+        batch_op.drop_index(batch_op.f('ix_requests_sla_due_at'))
+        batch_op.drop_index(batch_op.f('ix_requests_requester_user_id'))
+        batch_op.drop_index(batch_op.f('ix_requests_requester_person_id'))
+        batch_op.drop_index(batch_op.f('ix_requests_queue_level'))
+        batch_op.drop_index(batch_op.f('ix_requests_queue_area_id'))
+        batch_op.drop_index(batch_op.f('ix_requests_priority'))
+        batch_op.drop_index(batch_op.f('ix_requests_phone_hash'))
+        batch_op.drop_index(batch_op.f('ix_requests_merged_into_id'))
+        batch_op.drop_index(batch_op.f('ix_requests_created_at'))
+        batch_op.drop_index(batch_op.f('ix_requests_area_id'))
+
+    op.drop_table('requests')
     op.drop_table('users')
     with op.batch_alter_table('qualifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_qualifications_person_id'))
@@ -296,6 +598,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_organisation_areas_area_id'))
 
     op.drop_table('organisation_areas')
+    with op.batch_alter_table('mode_notifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mode_notifications_created_at'))
+        batch_op.drop_index(batch_op.f('ix_mode_notifications_area_id'))
+
+    op.drop_table('mode_notifications')
     with op.batch_alter_table('holdings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_holdings_resource_type_id'))
         batch_op.drop_index(batch_op.f('ix_holdings_organisation_id'))
@@ -308,6 +615,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_capacity_offers_organisation_id'))
 
     op.drop_table('capacity_offers')
+    with op.batch_alter_table('warning_areas', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_warning_areas_area_id'))
+
+    op.drop_table('warning_areas')
+    op.drop_table('trigger_rules')
     with op.batch_alter_table('resource_types', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_resource_types_kind'))
         batch_op.drop_index(batch_op.f('ix_resource_types_category_id'))
@@ -318,10 +630,29 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_organisations_home_area_id'))
 
     op.drop_table('organisations')
+    with op.batch_alter_table('mode_proposals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mode_proposals_warning_id'))
+        batch_op.drop_index(batch_op.f('ix_mode_proposals_status'))
+        batch_op.drop_index(batch_op.f('ix_mode_proposals_area_id'))
+
+    op.drop_table('mode_proposals')
+    with op.batch_alter_table('indicator_readings', schema=None) as batch_op:
+        batch_op.drop_index('ix_indicator_readings_area_name_at')
+
+    op.drop_table('indicator_readings')
+    op.drop_table('area_modes')
+    with op.batch_alter_table('warnings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_warnings_respond_by'))
+        batch_op.drop_index(batch_op.f('ix_warnings_hazard'))
+        batch_op.drop_index(batch_op.f('ix_warnings_expires_at'))
+
+    op.drop_table('warnings')
+    op.drop_table('response_plans')
     with op.batch_alter_table('resource_categories', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_resource_categories_parent_id'))
 
     op.drop_table('resource_categories')
+    op.drop_table('rate_limit_windows')
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_events_at'))
         batch_op.drop_index(batch_op.f('ix_events_area_code'))

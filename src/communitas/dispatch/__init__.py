@@ -1,0 +1,1 @@
+"""Dispatch: requests, triage, routing and the allocation optimiser (pure engines first)."""

@@ -1,0 +1,301 @@
+"""Triage and the queue: verify, reject, approve, decline, cancel, adjust; routing a request
+to the lowest level that can meet it, and escalating it when its SLA runs out.
+
+The numbers for routing come from resources.service (holdings and capacity offers); the
+decision is the pure :func:`communitas.dispatch.routing.route`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Protocol
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from communitas.areas import service as areas
+from communitas.areas.models import Area
+from communitas.auth.permissions import SYSTEM, Principal, require
+from communitas.auth.roles import Permission, Role
+from communitas.clock import Clock, SystemClock
+from communitas.dispatch import routing
+from communitas.dispatch.fulfilment import release_undelivered
+from communitas.dispatch.lifecycle import OPEN, Action
+from communitas.dispatch.models import Notification, ResourceRequest
+from communitas.dispatch.routing import Level, Need, RoutingDecision, Supply
+from communitas.dispatch.schemas import RequestAdjust
+from communitas.dispatch.service import (
+    DispatchPolicy,
+    Place,
+    check_allowed,
+    lock_request,
+    log,
+    place_of,
+    refresh_sla,
+    require_queue,
+    resolve_actor,
+    transition,
+)
+from communitas.errors import Conflict, NotFound, ValidationFailed
+from communitas.i18n import _
+from communitas.resources import service as resources
+from communitas.resources.models import CapacityPeriod, HoldingCondition
+
+__all__ = [
+    "SUPERVISORS", "StaffAction", "adjust_request", "approve_request", "cancel_request",
+    "decline_request", "escalate_overdue", "escalate_request", "place_in_queue",
+    "reject_request", "route_request", "verify_request",
+]
+
+class StaffAction(Protocol):
+    """The shape of the staff actions that take only a reason."""
+
+    def __call__(self, session: Session, *, principal: Principal, reference: str,
+                 reason: str = "", clock: Clock | None = None,
+                 policy: DispatchPolicy | None = None) -> ResourceRequest: ...
+
+
+# Who is told when a request reaches a level's queue.
+SUPERVISORS = {Level.COMMUNITY: Role.COMMUNITY_COMMITTEE, Level.STREET: Role.STREET_COMMANDER,
+               Level.DISTRICT: Role.DISTRICT_COMMANDER, Level.OUTSIDE: Role.DISTRICT_COMMANDER}
+
+
+# --- routing ---------------------------------------------------------------------------------
+
+def _needs(request: ResourceRequest) -> list[Need]:
+    return [Need(options=(line.resource_type.code, *line.substitutes),
+                 quantity=line.quantity - line.committed,
+                 weight=routing.PRIORITY_WEIGHTS[line.priority or request.priority])
+            for line in request.lines]
+
+
+def _held(session: Session, area: Area, type_ids: dict[int, str], on: date) -> dict[str, int]:
+    """Usable units per type code held in ``area``'s subtree (good, not expired)."""
+    held = resources.list_holdings(session, principal=SYSTEM, within=area.code,
+                                   condition=HoldingCondition.GOOD).subquery()
+    rows = session.execute(
+        select(held.c.resource_type_id, func.sum(held.c.quantity))
+        .where(held.c.resource_type_id.in_(sorted(type_ids)),
+               or_(held.c.expires_on.is_(None), held.c.expires_on >= on))
+        .group_by(held.c.resource_type_id)).all()
+    return {type_ids[type_id]: int(total) for type_id, total in rows}
+
+
+def _offered(session: Session, community: Area, type_ids: dict[int, str]) -> dict[str, int]:
+    """Units per day that active capacity offers reaching the community can deliver."""
+    offers = resources.list_capacity_offers(session, principal=SYSTEM, within=community.code,
+                                            active=True)
+    per_day: dict[str, int] = {}
+    for offer in session.execute(offers).scalars():
+        if offer.resource_type_id in type_ids:
+            units = offer.units_per_period * (24 if offer.period is CapacityPeriod.HOUR else 1)
+            code = type_ids[offer.resource_type_id]
+            per_day[code] = per_day.get(code, 0) + units
+    return per_day
+
+
+def route_request(session: Session, request: ResourceRequest, place: Place, *,
+                  floor: Level, on: date) -> RoutingDecision:
+    """Gather stock per level for the request's types and ask the pure router."""
+    codes = {code for need in _needs(request) for code in need.options}
+    type_ids = {resources.get_resource_type(session, code=c).id: c for c in sorted(codes)}
+    supplies = [Supply(Level.COMMUNITY, _held(session, place.community, type_ids, on)),
+                Supply(Level.STREET, _held(session, place.street, type_ids, on)),
+                Supply(Level.DISTRICT, _held(session, place.district, type_ids, on)),
+                Supply(Level.OUTSIDE, _offered(session, place.community, type_ids))]
+    return routing.route(_needs(request), supplies, floor=floor)
+
+
+def place_in_queue(session: Session, request: ResourceRequest, decision: RoutingDecision,
+                   place: Place, *, now: datetime, policy: DispatchPolicy) -> None:
+    """Put the request in the one queue of ``decision.level`` and restart its SLA clock."""
+    request.queue_level = decision.level
+    request.queue_area_id = place.queue_area(decision.level).id
+    request.queued_at = now
+    refresh_sla(request, now, policy, restart=True)
+
+
+def _notify(session: Session, request: ResourceRequest, place: Place, *, key: str,
+            now: datetime, payload: dict[str, object]) -> None:
+    level = request.queue_level
+    session.add(Notification(
+        created_at=now, recipient_role=SUPERVISORS[level].value,
+        recipient_area_id=place.queue_area(level).id, message_key=key,
+        request_id=request.id, payload={"reference": request.reference,
+                                        "priority": request.priority, **payload}))
+
+
+# --- escalation ------------------------------------------------------------------------------
+
+def _escalate(session: Session, request: ResourceRequest, *, actor: str, by: str,
+              reason: str, clock: Clock, policy: DispatchPolicy) -> None:
+    above = routing.next_level(request.queue_level)
+    if above is None:
+        raise Conflict(_("This request is already with outside support"),
+                       code="cannot_escalate", details={"level": request.queue_level.value})
+    now = clock.now()
+    place = place_of(session, areas.get_area_by_id(session, area_id=request.area_id))
+    decision = route_request(session, request, place, floor=above,
+                             on=resources.today(clock))
+    before = request.queue_level
+    place_in_queue(session, request, decision, place, now=now, policy=policy)
+    _notify(session, request, place, key="request.escalated", now=now,
+            payload={"from": before.value, "to": request.queue_level.value, "reason": reason})
+    log(session, request, actor=actor, by=by, action="request.escalated", now=now, clock=clock,
+        payload={"from": before.value, "to": request.queue_level.value, "reason": reason,
+                 "coverage": round(decision.coverage, 3)})
+
+
+def escalate_request(
+    session: Session, *, principal: Principal, reference: str, reason: str = "",
+    clock: Clock | None = None, policy: DispatchPolicy | None = None,
+) -> ResourceRequest:
+    """Staff send a request up: at least one level, past levels that could not meet it."""
+    request = lock_request(session, reference=reference)
+    require_queue(session, principal, request, Permission.REQUEST_TRIAGE)
+    check_allowed(request, Action.ESCALATE)
+    _escalate(session, request, actor=principal.actor, by="staff",
+              reason=reason or "manual", clock=clock or SystemClock(),
+              policy=policy or DispatchPolicy())
+    return request
+
+
+def escalate_overdue(
+    session: Session, *, clock: Clock | None = None, policy: DispatchPolicy | None = None,
+) -> list[str]:
+    """Escalate every open request whose SLA ran out before full commitment; references."""
+    clock, policy = clock or SystemClock(), policy or DispatchPolicy()
+    overdue = session.execute(
+        select(ResourceRequest.reference)
+        .where(ResourceRequest.sla_due_at <= clock.now(),
+               ResourceRequest.status.in_(sorted(OPEN)),
+               ResourceRequest.queue_level != Level.OUTSIDE)
+        .order_by(ResourceRequest.priority, ResourceRequest.sla_due_at, ResourceRequest.id)
+    ).scalars().all()
+    escalated = []
+    for reference in overdue:
+        request = lock_request(session, reference=reference)
+        due = request.sla_due_at
+        if due is None or due > clock.now() or request.status not in OPEN \
+                or request.queue_level is Level.OUTSIDE:
+            continue  # met or moved while we waited for the lock
+        _escalate(session, request, actor=SYSTEM.actor, by="system", reason="sla",
+                  clock=clock, policy=policy)
+        escalated.append(reference)
+    return escalated
+
+
+# --- triage actions --------------------------------------------------------------------------
+
+def _simple(session: Session, *, principal: Principal, reference: str, action: Action,
+            permission: Permission, event: str, reason: str, clock: Clock | None,
+            policy: DispatchPolicy | None) -> ResourceRequest:
+    clock, policy = clock or SystemClock(), policy or DispatchPolicy()
+    request = lock_request(session, reference=reference)
+    if action in (Action.VERIFY, Action.REJECT):  # truth is local: staff where it is
+        where = areas.get_area_by_id(session, area_id=request.area_id)
+        require(principal, permission, area_path=where.path)
+    else:  # decisions follow the queue
+        require_queue(session, principal, request, permission)
+    transition(session, request, action)
+    now = clock.now()
+    refresh_sla(request, now, policy)
+    log(session, request, actor=principal.actor, by="staff", action=event, now=now,
+        clock=clock, payload={"reason": reason})
+    return request
+
+
+def verify_request(session: Session, *, principal: Principal, reference: str,
+                   reason: str = "", clock: Clock | None = None,
+                   policy: DispatchPolicy | None = None) -> ResourceRequest:
+    """The need is real (a grid worker called or visited); it no longer expires."""
+    return _simple(session, principal=principal, reference=reference, action=Action.VERIFY,
+                   permission=Permission.REQUEST_TRIAGE, event="request.verified",
+                   reason=reason, clock=clock, policy=policy)
+
+
+def reject_request(session: Session, *, principal: Principal, reference: str,
+                   reason: str = "", clock: Clock | None = None,
+                   policy: DispatchPolicy | None = None) -> ResourceRequest:
+    """The request is false (a prank, vandalism, a rumour)."""
+    return _simple(session, principal=principal, reference=reference, action=Action.REJECT,
+                   permission=Permission.REQUEST_TRIAGE, event="request.rejected",
+                   reason=reason, clock=clock, policy=policy)
+
+
+def approve_request(session: Session, *, principal: Principal, reference: str,
+                    reason: str = "", clock: Clock | None = None,
+                    policy: DispatchPolicy | None = None) -> ResourceRequest:
+    """The request will be met: stock may now be committed to it."""
+    return _simple(session, principal=principal, reference=reference, action=Action.APPROVE,
+                   permission=Permission.REQUEST_COMMIT, event="request.approved",
+                   reason=reason, clock=clock, policy=policy)
+
+
+def decline_request(session: Session, *, principal: Principal, reference: str,
+                    reason: str = "", clock: Clock | None = None,
+                    policy: DispatchPolicy | None = None) -> ResourceRequest:
+    """The need is real but will not be met here (out of remit, met elsewhere)."""
+    return _simple(session, principal=principal, reference=reference, action=Action.DECLINE,
+                   permission=Permission.REQUEST_COMMIT, event="request.declined",
+                   reason=reason, clock=clock, policy=policy)
+
+
+def cancel_request(
+    session: Session, *, principal: Principal | None, reference: str, token: str | None,
+    reason: str = "", clock: Clock | None = None, policy: DispatchPolicy | None = None,
+) -> ResourceRequest:
+    """The requester (or staff in the queue) withdraws it; undelivered stock goes back."""
+    clock, policy = clock or SystemClock(), policy or DispatchPolicy()
+    request = lock_request(session, reference=reference)
+    actor, by = resolve_actor(session, request, principal=principal, token=token,
+                              policy=policy, staff_permission=Permission.REQUEST_TRIAGE)
+    check_allowed(request, Action.CANCEL)
+    now = clock.now()
+    with session.begin_nested():
+        released = release_undelivered(session, request, now=now, clock=clock)
+    transition(session, request, Action.CANCEL)
+    refresh_sla(request, now, policy)
+    log(session, request, actor=actor, by=by, action="request.cancelled", now=now,
+        clock=clock, payload={"reason": reason, "returned_to_stock": released})
+    return request
+
+
+def adjust_request(
+    session: Session, *, principal: Principal, reference: str, data: RequestAdjust,
+    clock: Clock | None = None, policy: DispatchPolicy | None = None,
+) -> ResourceRequest:
+    """Accept or adjust: change priority, needed-by or line quantities (never below what is
+    already committed); the event keeps every old value."""
+    clock, policy = clock or SystemClock(), policy or DispatchPolicy()
+    request = lock_request(session, reference=reference)
+    require_queue(session, principal, request, Permission.REQUEST_TRIAGE)
+    check_allowed(request, Action.ADJUST)
+    changes: dict[str, object] = {}
+    for item in data.lines:
+        line = next((ln for ln in request.lines if ln.id == item.line_id), None)
+        if line is None:
+            raise NotFound(_("Line {value} is not part of this request"), code="unknown_line",
+                           value=item.line_id, details={"field": "lines"})
+        if item.quantity < line.committed:
+            raise ValidationFailed(
+                _("Quantity {value} is below what is already committed ({committed})"),
+                code="below_committed", value=item.quantity, committed=line.committed,
+                details={"line_id": line.id, "committed": line.committed})
+        if item.quantity != line.quantity:
+            changes[f"line {line.position}"] = {"from": line.quantity, "to": item.quantity}
+            line.quantity = item.quantity
+            if line.min_quantity and line.min_quantity > line.quantity:
+                line.min_quantity = line.quantity
+    if data.priority is not None and data.priority != request.priority:
+        changes["priority"] = {"from": request.priority, "to": data.priority}
+        request.priority = data.priority
+    if "needed_by" in data.model_fields_set and data.needed_by != request.needed_by:
+        changes["needed_by"] = {"from": request.needed_by, "to": data.needed_by}
+        request.needed_by = data.needed_by
+    now = clock.now()
+    session.flush()
+    refresh_sla(request, now, policy, restart="priority" in changes)
+    log(session, request, actor=principal.actor, by="staff", action="request.adjusted",
+        now=now, clock=clock, payload={"changes": changes, "reason": data.reason})
+    return request
