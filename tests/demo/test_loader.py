@@ -122,3 +122,11 @@ def test_demo_logins_land_in_their_scope(demo: Session, demo_client: TestClient)
     own = client.get(f"/api/people/{logins['resident'].scope_label}",
                      headers={"Authorization": f"Bearer {resident}"})
     assert own.status_code == 200 and "phone" in own.json()
+
+
+def test_the_plan_library_ships_with_the_demo_city(demo: Session) -> None:
+    from communitas.modes import plan_service
+
+    hazards = {plan.hazard for plan in plan_service.latest_plans(demo)}
+    assert {"flood", "typhoon", "high_rise_fire", "earthquake", "epidemic", "heat_wave",
+            "gas_leak"} <= hazards

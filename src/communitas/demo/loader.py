@@ -30,6 +30,7 @@ from communitas.demo import plan as p
 from communitas.demo.generator import generate_city, summarise
 from communitas.errors import Conflict, NotFound
 from communitas.i18n import _, translate
+from communitas.modes import plan_service as plan_library
 from communitas.resources import service as resources
 from communitas.resources.schemas import (
     CapacityOfferCreate,
@@ -85,6 +86,7 @@ def build_demo(session: Session, *, seed: int = DEMO_SEED, scale: p.Scale = "dis
     plan = generate_city(seed, scale)
     with _progress(progress) as start:
         _load_catalogue(session, plan)
+        plan_library.install_plan_library(session, principal=SYSTEM)
         _load(start, _("Areas"), plan.areas, lambda items: areas.create_areas(
             session, principal=SYSTEM, items=[_area(a) for a in items]))
         _load(start, _("Organisations"), plan.organisations,
