@@ -1,10 +1,11 @@
-"""The command line: ``communitas init | serve | demo build | import | export | audit | users``."""
+"""The command line: ``communitas init | serve | demo build | import | export | audit | users
+| cap``."""
 
 from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,6 +19,10 @@ from communitas.db import make_engine, make_session_factory, migrate, unit_of_wo
 from communitas.demo.plan import Scale
 from communitas.errors import CommunitasError
 from communitas.i18n import _, translate
+from communitas.modes.levels import Mode
+
+if TYPE_CHECKING:
+    from communitas.alerts.cap import CapReading
 
 app = typer.Typer(help="Communitas: resilient emergency governance of urban communities.",
                   no_args_is_help=True)
@@ -27,6 +32,13 @@ users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
+cap_app = typer.Typer(help="CAP 1.2 alerts (GB/T 35965.1 identifiers).", no_args_is_help=True)
+app.add_typer(cap_app, name="cap")
+plans_app = typer.Typer(help="Response plans (YAML files).", no_args_is_help=True)
+modes_app = typer.Typer(help="Area modes: normal, watch, emergency levels IV–I, recovery.",
+                        no_args_is_help=True)
+app.add_typer(plans_app, name="plans")
+app.add_typer(modes_app, name="modes")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -58,12 +70,14 @@ def init(
     """Create or upgrade the database, install the default catalogue and an admin account."""
     from communitas.auth import service as auth
     from communitas.auth.schemas import UserCreate
+    from communitas.modes import plan_service as plan_library
     from communitas.resources import service as resources
 
     settings = get_settings()
     factory = _session_factory(settings)
     with unit_of_work(factory) as session:
         resources.install_default_catalogue(session, principal=SYSTEM)
+        plan_library.install_plan_library(session, principal=SYSTEM)
         try:
             auth.get_user(session, username="admin")
             console.print(t("Database is up to date at {url}", url=settings.database_url))
@@ -238,6 +252,213 @@ def export_file(
     except CommunitasError as exc:
         raise _fail(exc) from exc
     console.print(t("Exported {count} rows to {file}", count=count, file=str(path)))
+
+
+CapFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a CAP 1.2 XML file")]
+OasisOnly = Annotated[bool, typer.Option(
+    "--oasis", help="plain CAP 1.2: an identifier outside GB/T 35965.1 is a warning")]
+
+
+def _read_cap_or_exit(path: Path, oasis: bool) -> CapReading:
+    """The valid alert in ``path``, or exit 2 listing each problem with its element."""
+    from communitas.alerts.cap import read_cap
+
+    locale = get_settings().locale
+    try:
+        reading = read_cap(path.read_bytes(), gbt_identifier=not oasis)
+    except CommunitasError as exc:
+        message = translate(exc.message, locale, **exc.params)
+        err_console.print(f"{exc.code}: {message}", markup=False, highlight=False,
+                          soft_wrap=True)
+        for detail in exc.details or []:
+            text = detail.get("message_zh") if locale == "zh_CN" else None
+            err_console.print(f"  {detail['element']}: {text or detail['message']}",
+                              markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from exc
+    for warning in reading.warnings:
+        text = translate(warning.msgid, locale, **warning.params)
+        err_console.print(t("warning") + f"  {warning.element}: {text}", markup=False,
+                          highlight=False, soft_wrap=True)
+    return reading
+
+
+@cap_app.command("validate")
+def cap_validate(path: CapFile, oasis: OasisOnly = False) -> None:
+    """Check a CAP 1.2 file against the schema and the rules; exit 2 naming each problem."""
+    alert = _read_cap_or_exit(path, oasis).alert
+    msgid = _("CAP 1.2 file is valid: {file} ({msg_type}, {status}, {count} info blocks)")
+    params = {"file": path.name, "msg_type": alert.msg_type, "status": alert.status,
+              "count": len(alert.infos)}
+    console.print(f"OK {translate(msgid, 'zh_CN', **params)} / {translate(msgid, 'en', **params)}",
+                  markup=False, highlight=False, soft_wrap=True)
+
+
+@cap_app.command("areas")
+def cap_areas(path: CapFile, oasis: OasisOnly = False) -> None:
+    """List the communities of the configured database that a CAP alert covers."""
+    from communitas.alerts.area_mapping import covered_areas
+    from communitas.areas import service as areas
+    from communitas.areas.codes import AreaKind
+
+    alert = _read_cap_or_exit(path, oasis).alert
+    factory = _session_factory(get_settings())
+    with unit_of_work(factory) as session:
+        communities = {a.code: a for a in session.execute(
+            areas.list_areas(session, kind=AreaKind.COMMUNITY)).scalars()}
+        codes = covered_areas(alert.all_areas,
+                              [(code, a.geometry) for code, a in communities.items()])
+        rows = [(code, communities[code].name_zh, communities[code].name_en) for code in codes]
+    if not rows:
+        console.print(t("The alert covers no community in this database"))
+        return
+    console.print(t("Communities covered by {identifier}: {count}", identifier=alert.identifier,
+                    count=len(rows)), soft_wrap=True)
+    table = Table()
+    for column in (_("Code"), _("Name (Chinese)"), _("Name (English)")):
+        table.add_column(t(column))
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+@app.command()
+def allocate(
+    problem: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                            help="problem file (JSON, see docs/allocation.md)")],
+    out: Annotated[Path, typer.Option("--out", dir_okay=False, help="plan file to write")],
+    method: Annotated[str, typer.Option(help="optimal (lexicographic) or greedy (baseline)")]
+    = "optimal",
+) -> None:
+    """Plan shipments for a problem file on its own (no database); exit 2 if it is invalid."""
+    from communitas.dispatch.greedy import solve_greedy
+    from communitas.dispatch.optimiser import solve
+    from communitas.dispatch.plan import write_plan
+    from communitas.dispatch.problem import load_problem
+
+    if method not in ("optimal", "greedy"):
+        err_console.print(t("Unknown method {value}; use optimal or greedy", value=method),
+                          markup=False, highlight=False)
+        raise typer.Exit(code=2)
+    try:
+        parsed = load_problem(problem)
+    except CommunitasError as exc:
+        err_console.print(f"{exc.code}: {t(exc.message, **exc.params)}", markup=False,
+                          highlight=False, soft_wrap=True)
+        for detail in exc.details or []:
+            err_console.print(f"  {detail['path']}: {t(detail['message'])}", markup=False,
+                              highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from exc
+    plan = solve_greedy(parsed) if method == "greedy" else solve(parsed)
+    write_plan(plan, out)
+    metrics = plan.metrics
+    table = Table(title=t("Plan written to {file}", file=str(out)))
+    table.add_column(t("Statistic"))
+    table.add_column(t("Value"), justify="right")
+    worst = metrics["worst_fill_ratio"]
+    for label, value in (
+        (t("Status"), plan.status),
+        (t("Weighted unmet demand"), f"{metrics['objective']['weighted_unmet']:,}"),
+        (t("Unmet units by priority (1/2/3/4)"),
+         "/".join(str(v) for v in metrics["unmet_by_priority"].values())),
+        (t("Worst fill ratio by priority (1/2/3/4)"),
+         "/".join("-" if v is None else f"{v:.2f}" for v in worst.values())),
+        (t("Mean travel minutes"), f"{metrics['mean_travel_minutes']:.1f}"),
+        (t("Shipments"), f"{metrics['shipments']:,}"),
+    ):
+        table.add_row(label, value)
+    console.print(table)
+
+
+@plans_app.command("import")
+def plans_import(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Import a YAML plan file; one bad field rejects the whole file, by line and field."""
+    from communitas.modes import plan_service
+
+    factory = _session_factory(get_settings())
+    try:
+        with unit_of_work(factory) as session:
+            report = plan_service.import_plan_text(
+                session, principal=SYSTEM, text=path.read_text(encoding="utf-8"),
+                file=path.name)
+    except CommunitasError as exc:
+        raise _fail(exc) from exc
+    for ref in report.created:
+        console.print(f"{ref.hazard} {ref.level.value} {ref.area_kind} v{ref.version}")
+    console.print(t("Imported {count} plans from {file}; {unchanged} unchanged",
+                    count=len(report.created), file=str(path),
+                    unchanged=len(report.unchanged)))
+
+
+@plans_app.command("export")
+def plans_export(directory: Annotated[Path, typer.Argument(file_okay=False)]) -> None:
+    """Write the latest version of every plan, one YAML file per hazard."""
+    from communitas.modes import plan_service
+
+    factory = _session_factory(get_settings())
+    with unit_of_work(factory) as session:
+        paths = plan_service.export_plan_dir(session, principal=SYSTEM, directory=directory)
+    console.print(t("Exported {count} plan files to {file}", count=len(paths),
+                    file=str(directory)))
+
+
+@plans_app.command("validate")
+def plans_validate(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Check a plan file against the schema and the resource catalogue; imports nothing."""
+    from communitas.modes import plan_service
+
+    factory = _session_factory(get_settings())
+    try:
+        with unit_of_work(factory) as session:
+            plans = plan_service.validate_plan_text(
+                session, text=path.read_text(encoding="utf-8"), file=path.name)
+    except CommunitasError as exc:
+        raise _fail(exc) from exc
+    console.print(t("{file}: {count} plans are valid", file=str(path), count=len(plans)))
+
+
+@modes_app.command("set")
+def modes_set(
+    area: Annotated[str, typer.Argument(help="area code")],
+    level: Annotated[Mode, typer.Argument(help="the mode to set")],
+    reason: Annotated[str, typer.Option(help="why (recorded in the event log)")],
+    hazard: Annotated[str | None, typer.Option(help="flood, typhoon, earthquake …")] = None,
+) -> None:
+    """Set an area's mode as the platform (the transition rules still apply)."""
+    from communitas.modes import service as modes
+    from communitas.modes.schemas import ModeSet
+
+    factory = _session_factory(get_settings())
+    try:
+        with unit_of_work(factory) as session:
+            switch = modes.set_mode(session, principal=SYSTEM, code=area,
+                                    data=ModeSet(level=level, reason=reason, hazard=hazard))
+    except CommunitasError as exc:
+        raise _fail(exc) from exc
+    console.print(t("{area}: {before} → {after} (effective {effective})", area=area,
+                    before=switch.from_mode.value, after=switch.to_mode.value,
+                    effective=switch.effective_after.value))
+
+
+@modes_app.command("show")
+def modes_show(area: Annotated[str, typer.Argument(help="area code")]) -> None:
+    """Show an area's effective mode and where it comes from."""
+    from communitas.modes import service as modes
+    from communitas.modes.levels import MODE_LABELS
+
+    factory = _session_factory(get_settings())
+    try:
+        with unit_of_work(factory) as session:
+            read = modes.get_effective_mode(session, code=area)
+    except CommunitasError as exc:
+        raise _fail(exc) from exc
+    table = Table(title=f"{read.area_code} — {t(MODE_LABELS[read.mode])}")
+    table.add_column(t("Field"))
+    table.add_column(t("Value"))
+    for label, value in ((_("Set on"), read.source_code), (_("Own setting"), read.own_mode),
+                         (_("Hazard"), read.hazard), (_("Reason"), read.reason),
+                         (_("Set by"), read.set_by), (_("Set at"), read.set_at)):
+        table.add_row(t(label), "" if value is None else str(value))
+    console.print(table)
 
 
 if __name__ == "__main__":

@@ -185,8 +185,18 @@ def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     get_settings.cache_clear()
 
 
+def _plan_rows(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        count = conn.execute(text("SELECT count(*) FROM response_plans")).scalar()
+    engine.dispose()
+    return int(count or 0)
+
+
 def test_plans_on_the_command_line(cli_database: str, tmp_path: Path) -> None:
     assert runner.invoke(app, ["init", "--admin-password", "admin-password-1"]).exit_code == 0
+    library = _plan_rows(cli_database)
+    assert library >= 14  # init installs the shipped library: 7 hazards x 2 area kinds
     good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
     good.write_text(PLAN, encoding="utf-8")
     bad.write_text(PLAN.replace('"+30m"', '"later"'), encoding="utf-8")
@@ -199,7 +209,4 @@ def test_plans_on_the_command_line(cli_database: str, tmp_path: Path) -> None:
     assert imported.exit_code == 0 and "Imported 1 plans" in _flat(imported.output)
     exported = runner.invoke(app, ["plans", "export", str(tmp_path / "out")])
     assert exported.exit_code == 0 and (tmp_path / "out" / "flood.yaml").exists()
-    engine = make_engine(cli_database)
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM response_plans")).scalar() == 1
-    engine.dispose()
+    assert _plan_rows(cli_database) == library + 1  # one new version; the refused file left none
