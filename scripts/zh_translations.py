@@ -234,4 +234,5 @@ ZH = {
     "{value} cannot substitute for {expected}": "{value} 不能替代 {expected}",
     "{value} is asked for twice; use one line": "{value} 重复申请；请合并为一行",
     "{value} is counted in {expected}, not {unit}": "{value} 以 {expected} 计量，而不是 {unit}",
+    "Worker running the timers every {seconds} s": "定时任务进程运行中，每 {seconds} 秒检查一次",
 }

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -98,12 +99,16 @@ def serve(
     = False,
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
+    scheduler: Annotated[bool, typer.Option(
+        help="run the timers (escalation, expiry) in this process; turn off when a "
+             "`communitas worker` runs them")] = True,
 ) -> None:
     """Run the platform (API and pages) with migrations applied at start-up."""
     import uvicorn
 
     from communitas.api.app import create_app
     from communitas.demo import loader
+    from communitas.scheduler import Scheduler, default_jobs
 
     settings = get_settings()
     factory = _session_factory(settings)
@@ -118,7 +123,32 @@ def serve(
     host, port = host or settings.host, port or settings.port
     console.print(t("Communitas is running at {url}", url=f"http://{host}:{port}/"))
     console.print(t("API documentation: {url}", url=f"http://{host}:{port}/docs"))
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    timers = Scheduler(factory, default_jobs(settings)) if scheduler else None
+    if timers is not None:
+        timers.start()
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    finally:
+        if timers is not None:
+            timers.stop()
+
+
+@app.command()
+def worker(
+    tick: Annotated[float, typer.Option(help="seconds between checks for due timers")] = 15.0,
+) -> None:
+    """Run the timers alone, for deployments with several API processes."""
+    from communitas.scheduler import Scheduler, default_jobs
+
+    settings = get_settings()
+    timers = Scheduler(_session_factory(settings), default_jobs(settings))
+    console.print(t("Worker running the timers every {seconds} s", seconds=tick))
+    try:
+        while True:
+            timers.run_due()
+            time.sleep(tick)
+    except KeyboardInterrupt:
+        return
 
 
 def _print_demo_logins(session: Session) -> None:

@@ -1,0 +1,103 @@
+"""Timers that run without anyone watching: expiry of unverified requests, SLA escalation,
+and the no-response timer on orange and red warnings.
+
+`communitas serve` runs them in a daemon thread; a deployment with several API processes
+runs `communitas serve --no-scheduler` behind its proxy and one `communitas worker`. Each
+job runs in its own transaction; on PostgreSQL a transaction-scoped advisory lock makes sure
+only one process runs a given job at a time even if several schedulers are started.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from communitas.clock import Clock, SystemClock
+from communitas.config import Settings
+from communitas.db import unit_of_work
+
+log = logging.getLogger("communitas.scheduler")
+
+JobRun = Callable[[Session, Clock], Sequence[Any]]
+
+
+@dataclass
+class Job:
+    name: str
+    every: timedelta
+    run: JobRun
+    next_at: datetime | None = field(default=None, repr=False)
+
+
+def default_jobs(settings: Settings) -> list[Job]:
+    """The platform's timers, with the policy taken from the settings."""
+    from communitas.dispatch import intake, triage
+    from communitas.dispatch.service import DispatchPolicy
+    from communitas.modes import warning_service
+
+    policy = DispatchPolicy.from_settings(settings)
+    minute = timedelta(minutes=1)
+    return [
+        Job("requests.expire_unverified", 5 * minute,
+            lambda s, c: intake.expire_unverified(s, clock=c, policy=policy)),
+        Job("requests.escalate_overdue", minute,
+            lambda s, c: triage.escalate_overdue(s, clock=c, policy=policy)),
+        Job("warnings.escalate_unanswered", minute,
+            lambda s, c: warning_service.escalate_unanswered_warnings(s, clock=c)),
+    ]
+
+
+def _claim(session: Session, job: Job) -> bool:
+    """On PostgreSQL, only the process holding the job's advisory lock runs it."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True  # SQLite writers are serialised by BEGIN IMMEDIATE
+    key = zlib.crc32(job.name.encode())
+    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"),
+                                {"k": key}).scalar())
+
+
+class Scheduler:
+    """Runs each due job in its own unit of work; a failing job is logged and retried later."""
+
+    def __init__(self, factory: sessionmaker[Session], jobs: list[Job],
+                 clock: Clock | None = None) -> None:
+        self.factory, self.jobs, self.clock = factory, jobs, clock or SystemClock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_due(self) -> dict[str, int]:
+        """Run every job whose time has come; returns how many items each one handled."""
+        done: dict[str, int] = {}
+        for job in self.jobs:
+            now = self.clock.now()
+            if job.next_at is not None and now < job.next_at:
+                continue
+            job.next_at = now + job.every
+            try:
+                with unit_of_work(self.factory) as session:
+                    if _claim(session, job):
+                        done[job.name] = len(job.run(session, self.clock))
+            except Exception:
+                log.exception("scheduled job %s failed; it will run again", job.name)
+        return done
+
+    def start(self, tick_seconds: float = 15.0) -> None:
+        def loop() -> None:
+            while not self._stop.wait(tick_seconds):
+                self.run_due()
+
+        self._thread = threading.Thread(target=loop, name="communitas-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
