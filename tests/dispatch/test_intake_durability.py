@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx  # the maintained fork Starlette's TestClient also uses
 import pytest
 from sqlalchemy import func, select
 
