@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from communitas.actors.kinds import OrganisationKind, PersonKind
-from communitas.db import Base
-
-
-def _enum(cls: type) -> Enum:
-    return Enum(cls, native_enum=False, length=32,
-                values_callable=lambda e: [m.value for m in e])
+from communitas.db import Base, value_enum
 
 
 class Organisation(Base):
@@ -21,7 +16,7 @@ class Organisation(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
-    kind: Mapped[OrganisationKind] = mapped_column(_enum(OrganisationKind), index=True)
+    kind: Mapped[OrganisationKind] = mapped_column(value_enum(OrganisationKind), index=True)
     sector: Mapped[str | None] = mapped_column(String(32), nullable=True)
     name_zh: Mapped[str] = mapped_column(String(128))
     name_en: Mapped[str] = mapped_column(String(128))
@@ -49,7 +44,7 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
-    kind: Mapped[PersonKind] = mapped_column(_enum(PersonKind), index=True)
+    kind: Mapped[PersonKind] = mapped_column(value_enum(PersonKind), index=True)
     name_zh: Mapped[str] = mapped_column(String(64))
     name_en: Mapped[str] = mapped_column(String(64), default="")
     # A building for residents and volunteers; a community for grid workers and cadres.

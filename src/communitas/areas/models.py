@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from communitas.areas.codes import AreaKind
-from communitas.db import Base
+from communitas.db import Base, value_enum
 
 # "C" collation keeps '/' before digits on PostgreSQL, so a path range is a subtree.
 PathString = String(255).with_variant(String(255, collation="C"), "postgresql")
@@ -24,8 +24,7 @@ class Area(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[AreaKind] = mapped_column(
-        Enum(AreaKind, native_enum=False, length=16,
-             values_callable=lambda e: [m.value for m in e]),
+        value_enum(AreaKind, length=16),
         index=True,
     )
     code: Mapped[str] = mapped_column(String(32), unique=True)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from communitas.auth.roles import Role
-from communitas.db import Base, UTCDateTime
+from communitas.db import Base, UTCDateTime, value_enum
 
 
 class User(Base):
@@ -19,7 +19,7 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(128), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+        value_enum(Role)
     )
     scope_area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), nullable=True)
     scope_org_id: Mapped[int | None] = mapped_column(

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from communitas.db import Base, UTCDateTime
+from communitas.db import Base, UTCDateTime, value_enum
 from communitas.modes.levels import Colour, Mode
 from communitas.modes.triggers import TriggerAction
 
@@ -37,10 +36,6 @@ class ProposalStatus(StrEnum):
     SUPERSEDED = "superseded"  # a more severe proposal for the same area replaced it
 
 
-def _enum(cls: type) -> Enum:
-    return Enum(cls, native_enum=False, length=16,
-                values_callable=lambda e: [m.value for m in e])
-
 
 class AreaMode(Base):
     """The mode set on one area (areas without a row set nothing and follow their parent)."""
@@ -49,7 +44,7 @@ class AreaMode(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), unique=True)
-    mode: Mapped[Mode] = mapped_column(_enum(Mode))
+    mode: Mapped[Mode] = mapped_column(value_enum(Mode, length=16))
     hazard: Mapped[str | None] = mapped_column(String(32), nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     trigger: Mapped[str] = mapped_column(String(300), default="manual")
@@ -67,7 +62,7 @@ class ModeWarning(Base):
     identifier: Mapped[str] = mapped_column(String(255), unique=True)
     sender: Mapped[str] = mapped_column(String(255), default="")
     hazard: Mapped[str] = mapped_column(String(32), index=True)
-    colour: Mapped[Colour] = mapped_column(_enum(Colour))
+    colour: Mapped[Colour] = mapped_column(value_enum(Colour, length=16))
     cap_severity: Mapped[str | None] = mapped_column(String(16), nullable=True)
     urgency: Mapped[str] = mapped_column(String(16), default="Unknown")
     headline: Mapped[str] = mapped_column(String(255), default="")
@@ -103,7 +98,7 @@ class ModeProposal(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
-    target: Mapped[Mode] = mapped_column(_enum(Mode))
+    target: Mapped[Mode] = mapped_column(value_enum(Mode, length=16))
     hazard: Mapped[str | None] = mapped_column(String(32), nullable=True)
     source: Mapped[str] = mapped_column(String(16))  # warning | indicator | escalation
     warning_id: Mapped[int | None] = mapped_column(ForeignKey("warnings.id"), nullable=True,
@@ -111,7 +106,8 @@ class ModeProposal(Base):
     indicator: Mapped[str | None] = mapped_column(String(32), nullable=True)
     indicator_value: Mapped[float | None] = mapped_column(Float, nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[ProposalStatus] = mapped_column(_enum(ProposalStatus), index=True)
+    status: Mapped[ProposalStatus] = mapped_column(value_enum(ProposalStatus, length=16),
+                                                   index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -157,11 +153,11 @@ class TriggerRule(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(16))  # warning | indicator
     subject: Mapped[str] = mapped_column(String(32))  # hazard (or "*") | indicator name
-    colour: Mapped[Colour | None] = mapped_column(_enum(Colour), nullable=True)
+    colour: Mapped[Colour | None] = mapped_column(value_enum(Colour, length=16), nullable=True)
     threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), nullable=True)
-    action: Mapped[TriggerAction] = mapped_column(_enum(TriggerAction))
-    target: Mapped[Mode] = mapped_column(_enum(Mode))
+    action: Mapped[TriggerAction] = mapped_column(value_enum(TriggerAction, length=16))
+    target: Mapped[Mode] = mapped_column(value_enum(Mode, length=16))
     hazard: Mapped[str | None] = mapped_column(String(32), nullable=True)
     escalate_after_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     set_by: Mapped[str] = mapped_column(String(64))
@@ -176,7 +172,7 @@ class ResponsePlan(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     hazard: Mapped[str] = mapped_column(String(32))
-    level: Mapped[Mode] = mapped_column(_enum(Mode))
+    level: Mapped[Mode] = mapped_column(value_enum(Mode, length=16))
     area_kind: Mapped[str] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer)
     name_zh: Mapped[str] = mapped_column(String(200))

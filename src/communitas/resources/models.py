@@ -14,7 +14,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -23,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from communitas.db import Base, UTCDateTime
+from communitas.db import Base, UTCDateTime, value_enum
 
 __all__ = [
     "MAX_QUANTITY",
@@ -60,10 +59,6 @@ class CapacityPeriod(StrEnum):
     DAY = "day"
 
 
-def _enum(cls: type) -> Enum:
-    return Enum(cls, native_enum=False, length=16,
-                values_callable=lambda e: [m.value for m in e])
-
 
 class ResourceCategory(Base):
     """A node of the category tree (``food_and_water`` → ``drinking_water``)."""
@@ -91,7 +86,7 @@ class ResourceType(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("resource_categories.id"), index=True)
-    kind: Mapped[ResourceKind] = mapped_column(_enum(ResourceKind), index=True)
+    kind: Mapped[ResourceKind] = mapped_column(value_enum(ResourceKind, length=16), index=True)
     unit: Mapped[str] = mapped_column(String(32))
     name_zh: Mapped[str] = mapped_column(String(128))
     name_en: Mapped[str] = mapped_column(String(128))
@@ -119,7 +114,7 @@ class Holding(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     expires_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     condition: Mapped[HoldingCondition] = mapped_column(
-        _enum(HoldingCondition), default=HoldingCondition.GOOD
+        value_enum(HoldingCondition, length=16), default=HoldingCondition.GOOD
     )
     note: Mapped[str] = mapped_column(String(255), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -144,7 +139,7 @@ class CapacityOffer(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     resource_type_id: Mapped[int] = mapped_column(ForeignKey("resource_types.id"), index=True)
     units_per_period: Mapped[int] = mapped_column(Integer)
-    period: Mapped[CapacityPeriod] = mapped_column(_enum(CapacityPeriod))
+    period: Mapped[CapacityPeriod] = mapped_column(value_enum(CapacityPeriod, length=16))
     lead_time_minutes: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str] = mapped_column(String(255), default="")
