@@ -33,6 +33,7 @@ from communitas.auth.permissions import SYSTEM
 from communitas.db import make_engine, make_session_factory, migrate, unit_of_work
 from communitas.demo import loader
 from communitas.pagination import paginate
+from communitas.resources import reserves as resources_reserves
 from communitas.resources import service as resources
 
 RESULTS = Path(__file__).parent / "results" / "subtree_queries.json"
@@ -71,7 +72,7 @@ def _queries(session: Session) -> dict[str, Callable[[], Any]]:
         "holdings in a district, page 1 + count": lambda: paginate(
             session, resources.list_holdings(session, principal=SYSTEM, within=district.code),
             page=1, page_size=50),
-        "reserve gaps of a street": lambda: resources.reserve_gaps(
+        "reserve gaps of a street": lambda: resources_reserves.reserve_gaps(
             session, principal=SYSTEM, within=street.code),
     }
 

@@ -235,4 +235,7 @@ ZH = {
     "{value} is asked for twice; use one line": "{value} 重复申请；请合并为一行",
     "{value} is counted in {expected}, not {unit}": "{value} 以 {expected} 计量，而不是 {unit}",
     "Worker running the timers every {seconds} s": "定时任务进程运行中，每 {seconds} 秒检查一次",
+    "Nothing can be suggested for this request now": "目前无法为该请求给出建议方案",
+    "Stock or the request changed since the plan was made; ask for a new suggestion":
+        "方案生成后库存或请求已发生变化；请重新获取建议方案",
 }

@@ -19,7 +19,7 @@ from communitas.config import Settings
 from communitas.demo import calibration, loader
 from communitas.errors import Conflict
 from communitas.events import verify_chain
-from communitas.resources import service as resources
+from communitas.resources import reserves as resources_reserves
 from communitas.resources.models import CapacityOffer, Holding
 
 
@@ -89,7 +89,7 @@ def test_every_kind_of_actor_and_stock_is_present(demo: Session) -> None:
     assert demo.execute(select(func.count()).select_from(Holding)).scalar_one() > 1000
     assert demo.execute(select(func.count()).select_from(CapacityOffer)).scalar_one() > 10
     assert demo.execute(select(func.count()).select_from(Person)).scalar_one() > 1000
-    gaps = resources.reserve_gaps(demo, principal=SYSTEM, within="310115001000")
+    gaps = resources_reserves.reserve_gaps(demo, principal=SYSTEM, within="310115001000")
     assert gaps and any(g.gap > 0 for g in gaps)
 
 

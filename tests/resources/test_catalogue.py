@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from communitas.auth.permissions import SYSTEM
 from communitas.auth.roles import Role
 from communitas.errors import Conflict
+from communitas.resources import reserves as resources_reserves
 from communitas.resources import service as resources
 from communitas.resources.catalogue import DEFAULT_NORMS, DEFAULT_TYPES, TOP_CATEGORIES
 from communitas.resources.models import ReserveNormRule, ResourceCategory, ResourceType
@@ -39,7 +40,7 @@ def test_default_catalogue_covers_the_seven_categories_and_installs_once(db: Ses
     assert tops_used == set(TOP_CATEGORIES), "every top category has resource types"
 
     edited = ReserveNormSet(per_1000_residents=1, source="local decision")
-    resources.set_norm_rule(db, principal=SYSTEM, type_code="water.bottled", data=edited)
+    resources_reserves.set_norm_rule(db, principal=SYSTEM, type_code="water.bottled", data=edited)
     again = resources.install_default_catalogue(db, principal=SYSTEM)
     assert (again.categories_created, again.types_created, again.norms_created) == (0, 0, 0)
     rule = db.execute(select(ReserveNormRule).join(ResourceType).where(

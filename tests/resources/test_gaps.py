@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from communitas.auth.permissions import SYSTEM
 from communitas.auth.roles import Role
-from communitas.resources import service as resources
+from communitas.resources import reserves as resources_reserves
 from communitas.resources.models import HoldingCondition
 from communitas.resources.schemas import ReserveNormSet
 from tests.factories import (
@@ -37,12 +37,13 @@ WATER = "water.bottled"
 
 def _water_rule(db: Session) -> None:
     """228 boxes per 1,000 residents for a day, ×1.5 for floods (A1 faces floods)."""
-    resources.set_norm_rule(db, principal=SYSTEM, type_code=WATER, data=ReserveNormSet(
+    resources_reserves.set_norm_rule(db, principal=SYSTEM, type_code=WATER, data=ReserveNormSet(
         per_1000_residents=228, days_of_cover=1, hazard_multipliers={"flood": 1.5}))
 
 
 def _gaps(db: Session, within: str) -> dict[str, dict[str, object]]:
-    rows = resources.reserve_gaps(db, principal=SYSTEM, within=within, on=ON, type_code=WATER)
+    rows = resources_reserves.reserve_gaps(db, principal=SYSTEM, within=within, on=ON,
+                                           type_code=WATER)
     return {r.community_code: r.model_dump() for r in rows}
 
 
@@ -74,7 +75,7 @@ def test_expired_and_damaged_stock_does_not_count(db: Session) -> None:
     stock(db, WATER, COMMITTEE_A1, BUILDING_A1, 400, condition=HoldingCondition.EXPIRED)
     a1 = _gaps(db, COMMUNITY_A1)[COMMUNITY_A1]
     assert (a1["held_in_community"], a1["gap"]) == (100, 1368 - 100)
-    tomorrow = resources.reserve_gaps(db, principal=SYSTEM, within=COMMUNITY_A1,
+    tomorrow = resources_reserves.reserve_gaps(db, principal=SYSTEM, within=COMMUNITY_A1,
                                       on=ON + timedelta(days=1), type_code=WATER)
     assert tomorrow[0].held_in_community == 0
 

@@ -31,6 +31,7 @@ from communitas.demo.generator import generate_city, summarise
 from communitas.errors import Conflict, NotFound
 from communitas.i18n import _, translate
 from communitas.modes import plan_service as plan_library
+from communitas.resources import capacity as resources_capacity
 from communitas.resources import service as resources
 from communitas.resources.schemas import (
     CapacityOfferCreate,
@@ -95,7 +96,7 @@ def build_demo(session: Session, *, seed: int = DEMO_SEED, scale: p.Scale = "dis
         _load(start, _("Stock"), plan.holdings, lambda items: resources.create_holdings(
             session, principal=SYSTEM, items=[_holding(h) for h in items]))
         _load(start, _("Capacity offers"), plan.capacity_offers,
-              lambda items: resources.create_capacity_offers(
+              lambda items: resources_capacity.create_capacity_offers(
                   session, principal=SYSTEM, items=[_offer(o) for o in items]))
         _load(start, _("People"), plan.people, lambda items: actors.create_people(
             session, principal=SYSTEM, items=[_person(x) for x in items]))

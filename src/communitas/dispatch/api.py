@@ -18,11 +18,12 @@ from communitas.api.deps import (
 )
 from communitas.auth.permissions import Principal, require
 from communitas.auth.roles import Permission
-from communitas.dispatch import fulfilment, intake, triage, views
+from communitas.dispatch import fulfilment, intake, suggestion, triage, views
 from communitas.dispatch.lifecycle import RequestStatus
 from communitas.dispatch.models import ResourceRequest
 from communitas.dispatch.routing import Level
 from communitas.dispatch.schemas import (
+    AcceptSuggestionIn,
     ActionNote,
     CommitIn,
     HistoryEntry,
@@ -35,6 +36,7 @@ from communitas.dispatch.schemas import (
     RequestReceipt,
     RequestSummary,
     ShipmentStep,
+    SuggestedPlan,
     TimersReport,
 )
 from communitas.dispatch.service import DispatchPolicy, requester_token
@@ -239,3 +241,33 @@ def list_notifications(session: SessionDep, principal: CurrentPrincipal, paging:
     rows, total = paginate(session, query, page=paging.page, page_size=paging.page_size)
     return Page(items=views.notification_reads(session, rows), total=total, page=paging.page,
                 page_size=paging.page_size)
+
+
+# --- suggested plans (dispatch/suggestion.py) ------------------------------------------------
+
+@router.get("/api/dispatch/suggestion", response_model=SuggestedPlan)
+def suggest_plan(session: SessionDep, principal: CurrentPrincipal,
+                 within: Annotated[str, Query(min_length=1, max_length=32,
+                                              description="queue area code, with subtree")]
+                 ) -> SuggestedPlan:
+    """The optimiser's plan for every open line queued in the area's subtree."""
+    return suggestion.suggest_plan(session, principal=principal, within=within)
+
+
+@router.get("/api/requests/{reference}/suggestion", response_model=SuggestedPlan)
+def suggest_for_request(reference: str, session: SessionDep,
+                        principal: CurrentPrincipal) -> SuggestedPlan:
+    """The request's part of its queue's plan (it competes with the rest of the queue)."""
+    return suggestion.suggest_for_request(session, principal=principal, reference=reference)
+
+
+@router.post("/api/requests/{reference}/accept-suggestion", response_model=RequestView)
+def accept_suggestion(reference: str, session: SessionDep, principal: CurrentPrincipal,
+                      policy: PolicyDep, body: AcceptSuggestionIn | None = None) -> RequestView:
+    """Commit the suggested shipments (those in the body, else the current suggestion), all
+    or nothing; 409 ``suggestion_stale`` when stock moved meanwhile."""
+    request = suggestion.accept_suggestion(
+        session, principal=principal, reference=reference,
+        shipments=body.shipments if body else None, policy=policy)
+    session.commit()
+    return _view(session, request, principal, None, policy)

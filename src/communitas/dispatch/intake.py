@@ -43,8 +43,8 @@ from communitas.errors import Conflict, PermissionDenied, RateLimited, Validatio
 from communitas.events import canonical_json
 from communitas.i18n import _
 from communitas.resources import service as resources
+from communitas.resources.lookups import CHINA_TZ
 from communitas.resources.models import ResourceKind, ResourceType
-from communitas.resources.service import CHINA_TZ
 
 __all__ = ["Submission", "client_key", "expire_unverified", "new_reference", "submit_request"]
 

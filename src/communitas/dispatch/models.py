@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from communitas.db import Base, UTCDateTime
+from communitas.db import Base, UTCDateTime, value_enum
 from communitas.dispatch.lifecycle import RequestStatus
 from communitas.dispatch.routing import Level
 from communitas.resources.models import ResourceType
@@ -45,10 +44,6 @@ class LineKind(StrEnum):
     PEOPLE = "people"  # a team: head count, skills, period
 
 
-def _enum(cls: type) -> Enum:
-    return Enum(cls, native_enum=False, length=16,
-                values_callable=lambda e: [m.value for m in e])
-
 
 class ResourceRequest(Base):
     """One request for help; ``reference`` is its public, unguessable handle."""
@@ -61,8 +56,8 @@ class ResourceRequest(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(24), unique=True)
-    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus), index=True)
-    requester_kind: Mapped[RequesterKind] = mapped_column(_enum(RequesterKind))
+    status: Mapped[RequestStatus] = mapped_column(value_enum(RequestStatus, length=16), index=True)
+    requester_kind: Mapped[RequesterKind] = mapped_column(value_enum(RequesterKind, length=16))
     requester_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     requester_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
@@ -81,7 +76,7 @@ class ResourceRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The one queue the request is in: a level and the area whose staff keep it.
-    queue_level: Mapped[Level] = mapped_column(_enum(Level), index=True)
+    queue_level: Mapped[Level] = mapped_column(value_enum(Level, length=16), index=True)
     queue_area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -111,7 +106,7 @@ class RequestLine(Base):
     request_id: Mapped[int] = mapped_column(
         ForeignKey("requests.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[LineKind] = mapped_column(_enum(LineKind))
+    kind: Mapped[LineKind] = mapped_column(value_enum(LineKind, length=16))
     resource_type_id: Mapped[int] = mapped_column(ForeignKey("resource_types.id"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
     # Units committed net of returns; a conditional UPDATE keeps it <= quantity.

@@ -29,11 +29,12 @@ from communitas.dispatch.routing import Level
 from communitas.schemas import ReadModel, StrictModel
 
 __all__ = [
-    "MAX_HEAD_COUNT", "MAX_LINE_QUANTITY", "VULNERABILITY_FLAGS", "ActionNote", "CommitIn",
-    "HistoryEntry", "ItemsLine", "LineAdjust", "LinePublicRead", "LineRead",
-    "NotificationRead", "PeopleLine", "RatingIn", "RequestAdjust", "RequestCreate",
+    "MAX_HEAD_COUNT", "MAX_LINE_QUANTITY", "VULNERABILITY_FLAGS", "AcceptSuggestionIn",
+    "ActionNote", "CommitIn", "HistoryEntry", "ItemsLine", "LineAdjust", "LinePublicRead",
+    "LineRead", "NotificationRead", "PeopleLine", "RatingIn", "RequestAdjust", "RequestCreate",
     "RequestPublicRead", "RequestRead", "RequestReceipt", "RequestSummary", "ShipmentRead",
-    "ShipmentState", "ShipmentStep", "TimersReport",
+    "ShipmentState", "ShipmentStep", "SuggestedLine", "SuggestedPlan", "SuggestedShipment",
+    "TimersReport",
 ]
 
 # One line of a community's bulk order stays well under this; more is a typo or an attack.
@@ -288,3 +289,45 @@ class NotificationRead(BaseModel):
 class TimersReport(BaseModel):
     expired: list[str]
     escalated: list[str]
+
+
+# --- suggested plans (dispatch/suggestion.py) -------------------------------------------------
+
+class SuggestedShipment(BaseModel):
+    """Commit ``quantity`` from this holding; ``minutes`` is the estimated travel time."""
+
+    holding_id: int
+    organisation_code: str
+    area_code: str
+    quantity: int
+    minutes: float
+
+
+class SuggestedLine(BaseModel):
+    """One open line of the queue: what the plan sends to it and what stays unmet."""
+
+    reference: str
+    line_id: int
+    position: int
+    resource_type_code: str
+    priority: int
+    open: int = Field(description="units requested but not yet committed")
+    shipments: list[SuggestedShipment]
+    unmet: int
+
+
+class SuggestedPlan(BaseModel):
+    """The optimiser's plan for a queue; committed units are neither planned nor counted."""
+
+    within: str
+    generated_at: datetime
+    status: str = Field(description="optimal (proven) or feasible")
+    supply_points: int = Field(description="holder locations (area and organisation) used")
+    lines: list[SuggestedLine]
+    metrics: dict[str, Any]
+
+
+class AcceptSuggestionIn(StrictModel):
+    """The request's suggested shipments as the dispatcher saw them."""
+
+    shipments: list[CommitIn] = Field(min_length=1, max_length=200)

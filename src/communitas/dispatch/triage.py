@@ -38,6 +38,7 @@ from communitas.dispatch.service import (
 )
 from communitas.errors import Conflict, NotFound, ValidationFailed
 from communitas.i18n import _
+from communitas.resources import capacity as resources_capacity
 from communitas.resources import service as resources
 from communitas.resources.models import CapacityPeriod, HoldingCondition
 
@@ -83,8 +84,8 @@ def _held(session: Session, area: Area, type_ids: dict[int, str], on: date) -> d
 
 def _offered(session: Session, community: Area, type_ids: dict[int, str]) -> dict[str, int]:
     """Units per day that active capacity offers reaching the community can deliver."""
-    offers = resources.list_capacity_offers(session, principal=SYSTEM, within=community.code,
-                                            active=True)
+    offers = resources_capacity.list_capacity_offers(
+        session, principal=SYSTEM, within=community.code, active=True)
     per_day: dict[str, int] = {}
     for offer in session.execute(offers).scalars():
         if offer.resource_type_id in type_ids:

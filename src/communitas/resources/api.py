@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query, status
 
 from communitas.api.deps import CurrentPrincipal, PageDep, PageParams, SessionDep
 from communitas.pagination import paginate
-from communitas.resources import service
+from communitas.resources import capacity, reserves, service
 from communitas.resources.models import HoldingCondition, ResourceKind
 from communitas.resources.schemas import (
     CapacityOfferCreate,
@@ -184,29 +184,29 @@ def list_capacity_offers(
     active: bool | None = None,
 ) -> Page[CapacityOfferRead]:
     """Offers in the caller's scope; ``within`` keeps offers that reach into that area."""
-    query = service.list_capacity_offers(
+    query = capacity.list_capacity_offers(
         session, principal=principal, within=within, type_code=type_code,
         organisation_code=organisation, active=active)
     rows, total = paginate(session, query, page=paging.page, page_size=paging.page_size)
-    return _page(service.capacity_offer_reads(session, rows), total, paging)
+    return _page(capacity.capacity_offer_reads(session, rows), total, paging)
 
 
 @router.post("/api/capacity-offers", response_model=CapacityOfferRead,
              status_code=status.HTTP_201_CREATED)
 def create_capacity_offer(body: CapacityOfferCreate, session: SessionDep,
                           principal: CurrentPrincipal) -> CapacityOfferRead:
-    rows = service.create_capacity_offers(session, principal=principal, items=[body])
+    rows = capacity.create_capacity_offers(session, principal=principal, items=[body])
     session.commit()
-    return service.capacity_offer_reads(session, rows)[0]
+    return capacity.capacity_offer_reads(session, rows)[0]
 
 
 @router.patch("/api/capacity-offers/{offer_id}", response_model=CapacityOfferRead)
 def update_capacity_offer(offer_id: int, body: CapacityOfferUpdate, session: SessionDep,
                           principal: CurrentPrincipal) -> CapacityOfferRead:
-    offer = service.update_capacity_offer(session, principal=principal, offer_id=offer_id,
+    offer = capacity.update_capacity_offer(session, principal=principal, offer_id=offer_id,
                                           data=body)
     session.commit()
-    return service.capacity_offer_reads(session, [offer])[0]
+    return capacity.capacity_offer_reads(session, [offer])[0]
 
 
 # --- Reserve norms and gaps -----------------------------------------------------------------
@@ -215,17 +215,17 @@ def update_capacity_offer(offer_id: int, body: CapacityOfferUpdate, session: Ses
 def list_reserve_norms(session: SessionDep, principal: CurrentPrincipal,
                        paging: PageDep) -> Page[ReserveNormRead]:
     """The norms are published data: readable by anyone signed in."""
-    rows, total = paginate(session, service.list_norm_rules(session), page=paging.page,
+    rows, total = paginate(session, reserves.list_norm_rules(session), page=paging.page,
                            page_size=paging.page_size)
-    return _page([service.norm_rule_read(r) for r in rows], total, paging)
+    return _page([reserves.norm_rule_read(r) for r in rows], total, paging)
 
 
 @router.put("/api/reserve-norms/{type_code}", response_model=ReserveNormRead)
 def set_reserve_norm(type_code: str, body: ReserveNormSet, session: SessionDep,
                      principal: CurrentPrincipal) -> ReserveNormRead:
-    rule = service.set_norm_rule(session, principal=principal, type_code=type_code, data=body)
+    rule = reserves.set_norm_rule(session, principal=principal, type_code=type_code, data=body)
     session.commit()
-    return service.norm_rule_read(rule)
+    return reserves.norm_rule_read(rule)
 
 
 @router.get("/api/reserve-gaps", response_model=Page[ReserveGapRead])
@@ -238,7 +238,7 @@ def reserve_gaps(
     on: Annotated[date | None, Query(description="count stock usable on this date")] = None,
 ) -> Page[ReserveGapRead]:
     """Per community and resource type: required, held within reach, gap and shortfall."""
-    gaps = service.reserve_gaps(session, principal=principal, within=within, on=on,
+    gaps = reserves.reserve_gaps(session, principal=principal, within=within, on=on,
                                 type_code=type_code)
     start = (paging.page - 1) * paging.page_size
     return _page(gaps[start:start + paging.page_size], len(gaps), paging)

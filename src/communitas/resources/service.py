@@ -1,37 +1,43 @@
-"""Resource use cases: catalogue, holdings, capacity offers, reserve norms and gaps.
+"""Resource use cases: the catalogue and holdings.
 
-Callers own the transaction; each write appends its events. A holding or offer is in a
-principal's scope when its area lies in the principal's area subtree or, for an organisation
-liaison, when it belongs to the liaison's organisation (see auth.permissions.can).
+Callers own the transaction; each write appends its events. A holding is in a principal's
+scope when its area lies in the principal's area subtree or, for an organisation liaison,
+when it belongs to the liaison's organisation (see auth.permissions.can). Capacity offers
+live in resources.capacity, reserve norms and gaps in resources.reserves.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, timedelta, timezone
+from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from communitas.actors import service as actors
-from communitas.actors.kinds import OrganisationKind
 from communitas.actors.models import Organisation
 from communitas.areas import service as areas
-from communitas.areas.codes import AreaKind
 from communitas.areas.models import Area
-from communitas.auth.permissions import Principal, area_range, require
-from communitas.auth.roles import Permission, Role
+from communitas.auth.permissions import Principal, require
+from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
-from communitas.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from communitas.errors import Conflict, NotFound, ValidationFailed
 from communitas.events import EventDraft, record_event, record_events
 from communitas.i18n import _
-from communitas.resources import catalogue, norms
+from communitas.resources import catalogue
+from communitas.resources.lookups import (
+    Lookup,
+    codes_by_id,
+    get_category,
+    get_resource_type,
+    organisation_by_code,
+    require_catalogue_editor,
+    scope_clause,
+    today,
+)
 from communitas.resources.models import (
     MAX_QUANTITY,
-    CapacityOffer,
-    CapacityOfferArea,
     Holding,
     HoldingCondition,
     ReserveNormRule,
@@ -39,17 +45,12 @@ from communitas.resources.models import (
     ResourceKind,
     ResourceType,
 )
+from communitas.resources.reserves import set_norm_rule
 from communitas.resources.schemas import (
-    CapacityOfferCreate,
-    CapacityOfferRead,
-    CapacityOfferUpdate,
     CatalogueInstallReport,
     HoldingCreate,
     HoldingRead,
     HoldingUpdate,
-    ReserveGapRead,
-    ReserveNormRead,
-    ReserveNormSet,
     ResourceCategoryCreate,
     ResourceCategoryRead,
     ResourceTypeCreate,
@@ -58,105 +59,32 @@ from communitas.resources.schemas import (
 from communitas.uniqueness import refuse_duplicate_codes
 
 __all__ = [
-    "adjust_holding", "capacity_offer_reads", "category_reads", "create_capacity_offers",
-    "create_categories", "create_holdings", "create_resource_types", "get_category",
-    "get_holding", "get_resource_type", "holding_reads", "install_default_catalogue",
-    "list_capacity_offers", "list_categories", "list_holdings", "list_norm_rules",
-    "list_resource_types", "norm_rule_read", "reserve_gaps", "set_norm_rule", "today",
-    "update_capacity_offer", "update_holding", "update_resource_type",
+    "adjust_holding",
+    "category_reads",
+    "create_categories",
+    "create_holdings",
+    "create_resource_types",
+    "get_category",
+    "get_holding",
+    "get_resource_type",
+    "holding_reads",
+    "install_default_catalogue",
+    "list_categories",
+    "list_holdings",
+    "list_resource_types",
+    "today",
+    "update_holding",
+    "update_resource_type",
 ]
 
-# Expiry dates are local dates; China keeps one time zone and no daylight saving.
-CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
-# The catalogue and the norms are shared city-wide, so only city-wide roles edit them.
-CATALOGUE_EDITORS = frozenset({Role.PLATFORM_ADMIN, Role.DISTRICT_COMMANDER})
-
-
-def today(clock: Clock | None = None) -> date:
-    """The current date in China, by ``clock``."""
-    return (clock or SystemClock()).now().astimezone(CHINA_TZ).date()
-
-
-# --- Lookups --------------------------------------------------------------------------------
-
-def get_category(session: Session, *, code: str) -> ResourceCategory:
-    row = session.execute(
-        select(ResourceCategory).where(ResourceCategory.code == code)).scalar_one_or_none()
-    if row is None:
-        raise NotFound(_("Unknown resource category {value}"), code="unknown_resource_category",
-                       value=code)
-    return row
-
-
-def get_resource_type(session: Session, *, code: str) -> ResourceType:
-    row = session.execute(
-        select(ResourceType).where(ResourceType.code == code)).scalar_one_or_none()
-    if row is None:
-        raise NotFound(_("Unknown resource type {value}"), code="unknown_resource_type",
-                       value=code)
-    return row
-
-
-def _get_organisation(session: Session, code: str) -> Organisation:
-    return actors.get_organisation(session, code=code)
-
-
-class _Lookup:
-    """Resolves codes once per batch, so a bulk call makes one query per distinct code."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self._types: dict[str, ResourceType] = {}
-        self._orgs: dict[str, Organisation] = {}
-        self._areas: dict[str, Area] = {}
-
-    def resource_type(self, code: str) -> ResourceType:
-        if code not in self._types:
-            self._types[code] = get_resource_type(self.session, code=code)
-        return self._types[code]
-
-    def organisation(self, code: str) -> Organisation:
-        if code not in self._orgs:
-            self._orgs[code] = _get_organisation(self.session, code)
-        return self._orgs[code]
-
-    def area(self, code: str) -> Area:
-        if code not in self._areas:
-            self._areas[code] = areas.get_area(self.session, code=code)
-        return self._areas[code]
-
-
-def _codes(session: Session, column: Any, ids: Iterable[int]) -> dict[int, str]:
-    """id → code for the table of ``column`` (an ``id``-keyed ``code`` column)."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    table = column.class_
-    rows = session.execute(select(table.id, column).where(table.id.in_(wanted))).all()
-    return {row_id: code for row_id, code in rows}
-
-
-def _path_ids(path: str) -> list[int]:
-    """The ids of an area and its ancestors, from its materialised path."""
-    return [int(part) for part in path.strip("/").split("/") if part]
-
-
 # --- Catalogue ------------------------------------------------------------------------------
-
-def _require_catalogue_editor(principal: Principal) -> None:
-    require(principal, Permission.RESOURCE_WRITE)
-    if principal.role not in CATALOGUE_EDITORS:
-        raise PermissionDenied(
-            _("Only a platform admin or a district commander can change the catalogue"),
-            details={"permission": Permission.RESOURCE_WRITE.value})
-
 
 def create_categories(
     session: Session, *, principal: Principal, items: Iterable[ResourceCategoryCreate],
     clock: Clock | None = None,
 ) -> list[ResourceCategory]:
     """Create categories in order (a parent may come earlier in the batch), all or nothing."""
-    _require_catalogue_editor(principal)
+    require_catalogue_editor(principal)
     items = list(items)
     codes = [item.code for item in items]
     refuse_duplicate_codes(session, ResourceCategory.code, codes)
@@ -192,7 +120,8 @@ def list_categories(session: Session) -> Select[Any]:
 def category_reads(session: Session, rows: Iterable[ResourceCategory]
                    ) -> list[ResourceCategoryRead]:
     rows = list(rows)
-    parents = _codes(session, ResourceCategory.code, [r.parent_id for r in rows if r.parent_id])
+    parents = codes_by_id(session, ResourceCategory.code,
+                          [r.parent_id for r in rows if r.parent_id])
     return [ResourceCategoryRead(code=r.code, name_zh=r.name_zh, name_en=r.name_en,
                                  parent_code=parents.get(r.parent_id or 0)) for r in rows]
 
@@ -202,7 +131,7 @@ def create_resource_types(
     clock: Clock | None = None,
 ) -> list[ResourceType]:
     """Create resource types, all or nothing."""
-    _require_catalogue_editor(principal)
+    require_catalogue_editor(principal)
     items = list(items)
     codes = [item.code for item in items]
     refuse_duplicate_codes(session, ResourceType.code, codes)
@@ -223,7 +152,7 @@ def update_resource_type(
     session: Session, *, principal: Principal, code: str, data: ResourceTypeUpdate,
     clock: Clock | None = None,
 ) -> ResourceType:
-    _require_catalogue_editor(principal)
+    require_catalogue_editor(principal)
     row = get_resource_type(session, code=code)
     changes = {k: v for k, v in data.model_dump(exclude_unset=True).items()
                if v is not None or k == "shelf_life_days"}
@@ -278,7 +207,7 @@ def install_default_catalogue(
     session: Session, *, principal: Principal, clock: Clock | None = None,
 ) -> CatalogueInstallReport:
     """Create whatever of the default catalogue and norms is missing; edits are kept."""
-    _require_catalogue_editor(principal)
+    require_catalogue_editor(principal)
     have = set(session.execute(select(ResourceCategory.code)).scalars())
     categories = create_categories(session, principal=principal, clock=clock, items=[
         c for c in catalogue.DEFAULT_CATEGORIES if c.code not in have])
@@ -295,6 +224,7 @@ def install_default_catalogue(
                                   norms_created=len(missing))
 
 
+
 # --- Holdings -------------------------------------------------------------------------------
 
 def _check_quantity(quantity: int, *, index: int | None = None) -> None:
@@ -302,16 +232,6 @@ def _check_quantity(quantity: int, *, index: int | None = None) -> None:
         raise ValidationFailed(
             _("Quantity cannot be negative (got {value})"), code="negative_quantity",
             value=quantity, details={"field": "quantity", "index": index, "value": quantity})
-
-
-def _scope_clause(principal: Principal, org_column: Any) -> ColumnElement[bool]:
-    """SQL twin of permissions.can for listings; queries must join ``Area`` (the location)."""
-    if principal.role is Role.ORG_LIAISON:
-        return org_column == principal.org_id if principal.org_id is not None else false()
-    bounds = area_range(principal)
-    if bounds is None:
-        return true()
-    return and_(Area.path >= bounds[0], Area.path < bounds[1])
 
 
 def _holding(session: Session, principal: Principal, holding_id: int,
@@ -334,7 +254,7 @@ def create_holdings(
 ) -> list[Holding]:
     """Record stock, all or nothing: every item is checked before any row is written."""
     clock = clock or SystemClock()
-    items, lookup, now = list(items), _Lookup(session), clock.now()
+    items, lookup, now = list(items), Lookup(session), clock.now()
     rows: list[tuple[Holding, Area]] = []
     for index, item in enumerate(items):
         _check_quantity(item.quantity, index=index)
@@ -426,7 +346,7 @@ def list_holdings(
     """A select of the holdings the principal may see, filtered; the caller pages it."""
     require(principal, Permission.RESOURCE_READ)
     query = (select(Holding).join(Area, Area.id == Holding.area_id)
-             .where(_scope_clause(principal, Holding.organisation_id))
+             .where(scope_clause(principal, Holding.organisation_id))
              .order_by(Holding.id))
     if within is not None:
         low, high = areas.get_area(session, code=within).subtree_bounds()
@@ -436,7 +356,7 @@ def list_holdings(
             Holding.resource_type_id == get_resource_type(session, code=type_code).id)
     if organisation_code is not None:
         query = query.where(
-            Holding.organisation_id == _get_organisation(session, organisation_code).id)
+            Holding.organisation_id == organisation_by_code(session, organisation_code).id)
     if expiring_before is not None:
         query = query.where(Holding.expires_on < expiring_before)
     if condition is not None:
@@ -446,297 +366,10 @@ def list_holdings(
 
 def holding_reads(session: Session, rows: Iterable[Holding]) -> list[HoldingRead]:
     rows = list(rows)
-    orgs = _codes(session, Organisation.code, [h.organisation_id for h in rows])
-    places = _codes(session, Area.code, [h.area_id for h in rows])
+    orgs = codes_by_id(session, Organisation.code, [h.organisation_id for h in rows])
+    places = codes_by_id(session, Area.code, [h.area_id for h in rows])
     return [HoldingRead(
         id=h.id, resource_type_code=h.resource_type.code,
         organisation_code=orgs[h.organisation_id], area_code=places[h.area_id],
         quantity=h.quantity, expires_on=h.expires_on, condition=h.condition, note=h.note,
         updated_at=h.updated_at) for h in rows]
-
-
-# --- Capacity offers ------------------------------------------------------------------------
-
-def _market_organisation(session: Session, principal: Principal, org: Organisation) -> None:
-    home = areas.get_area_by_id(session, area_id=org.home_area_id)
-    require(principal, Permission.RESOURCE_WRITE, area_path=home.path, org_id=org.id)
-    if org.kind is not OrganisationKind.MARKET_ORGANISATION:
-        raise ValidationFailed(
-            _("Only a market organisation can offer capacity; {value} is not one"),
-            code="not_a_market_organisation", value=org.code,
-            details={"organisation": org.code, "kind": org.kind.value})
-
-
-def create_capacity_offers(
-    session: Session, *, principal: Principal, items: Iterable[CapacityOfferCreate],
-    clock: Clock | None = None,
-) -> list[CapacityOffer]:
-    """Publish what market organisations can deliver, and where; all or nothing."""
-    clock = clock or SystemClock()
-    items, lookup, now = list(items), _Lookup(session), clock.now()
-    planned: list[tuple[CapacityOffer, list[Area]]] = []
-    for item in items:
-        org = lookup.organisation(item.organisation_code)
-        _market_organisation(session, principal, org)
-        rtype = lookup.resource_type(item.resource_type_code)
-        served = [lookup.area(code) for code in dict.fromkeys(item.area_codes)]
-        offer = CapacityOffer(
-            organisation_id=org.id, resource_type_id=rtype.id, updated_at=now,
-            **item.model_dump(exclude={"organisation_code", "resource_type_code", "area_codes"}))
-        planned.append((offer, served))
-    session.add_all([offer for offer, _served in planned])
-    session.flush()
-    session.add_all([CapacityOfferArea(offer_id=offer.id, area_id=area.id)
-                     for offer, served in planned for area in served])
-    session.flush()
-    record_events(session, actor=principal.actor, clock=clock, drafts=[
-        EventDraft("capacity_offer.created", "capacity_offer", offer.id, None,
-                   {"organisation": item.organisation_code, "type": item.resource_type_code,
-                    "units_per_period": offer.units_per_period, "period": offer.period.value,
-                    "lead_time_minutes": offer.lead_time_minutes,
-                    "areas": [a.code for a in served]})
-        for (offer, served), item in zip(planned, items, strict=True)
-    ])
-    return [offer for offer, _served in planned]
-
-
-def update_capacity_offer(
-    session: Session, *, principal: Principal, offer_id: int, data: CapacityOfferUpdate,
-    clock: Clock | None = None,
-) -> CapacityOffer:
-    clock = clock or SystemClock()
-    offer = session.get(CapacityOffer, offer_id)
-    if offer is None:
-        raise NotFound(_("Unknown capacity offer {value}"), code="unknown_capacity_offer",
-                       value=offer_id)
-    org = session.get(Organisation, offer.organisation_id)
-    assert org is not None  # a foreign key guarantees it
-    _market_organisation(session, principal, org)
-    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
-    area_codes = changes.pop("area_codes", None)
-    if area_codes is not None:
-        served = [areas.get_area(session, code=code) for code in dict.fromkeys(area_codes)]
-        for link in session.execute(select(CapacityOfferArea).where(
-                CapacityOfferArea.offer_id == offer.id)).scalars():
-            session.delete(link)
-        session.flush()
-        session.add_all([CapacityOfferArea(offer_id=offer.id, area_id=a.id) for a in served])
-    for key, value in changes.items():
-        setattr(offer, key, value)
-    offer.updated_at = clock.now()
-    session.flush()
-    record_event(session, actor=principal.actor, action="capacity_offer.updated", clock=clock,
-                 subject_type="capacity_offer", subject_id=offer.id,
-                 payload={"changes": changes, "areas": area_codes})
-    return offer
-
-
-def list_capacity_offers(
-    session: Session, *, principal: Principal, within: str | None = None,
-    type_code: str | None = None, organisation_code: str | None = None,
-    active: bool | None = None,
-) -> Select[Any]:
-    """Offers the principal may see; ``within`` keeps offers that reach into that area.
-
-    An offer reaches an area when it serves the area, a descendant or an ancestor of it (a
-    district-wide wholesaler reaches every community of the district).
-    """
-    require(principal, Permission.RESOURCE_READ)
-    query = select(CapacityOffer).order_by(CapacityOffer.id)
-    if principal.role is Role.ORG_LIAISON:
-        query = query.where(_scope_clause(principal, CapacityOffer.organisation_id))
-    elif (bounds := area_range(principal)) is not None:
-        query = query.where(_reaches(bounds[0], bounds[1]))
-    if within is not None:
-        low, high = areas.get_area(session, code=within).subtree_bounds()
-        query = query.where(_reaches(low, high))
-    if type_code is not None:
-        query = query.where(
-            CapacityOffer.resource_type_id == get_resource_type(session, code=type_code).id)
-    if organisation_code is not None:
-        query = query.where(
-            CapacityOffer.organisation_id == _get_organisation(session, organisation_code).id)
-    if active is not None:
-        query = query.where(CapacityOffer.active == active)
-    return query
-
-
-def _reaches(low: str, high: str) -> ColumnElement[bool]:
-    """The offer serves an area inside [low, high) or an ancestor of that subtree's root."""
-    served = select(CapacityOfferArea.offer_id).join(
-        Area, Area.id == CapacityOfferArea.area_id).where(
-        CapacityOfferArea.offer_id == CapacityOffer.id,
-        or_(and_(Area.path >= low, Area.path < high), Area.id.in_(_path_ids(low))))
-    return exists(served)
-
-
-def capacity_offer_reads(session: Session, rows: Iterable[CapacityOffer]
-                         ) -> list[CapacityOfferRead]:
-    rows = list(rows)
-    orgs = _codes(session, Organisation.code, [o.organisation_id for o in rows])
-    served: dict[int, list[str]] = defaultdict(list)
-    if rows:
-        for offer_id, code in session.execute(
-                select(CapacityOfferArea.offer_id, Area.code)
-                .join(Area, Area.id == CapacityOfferArea.area_id)
-                .where(CapacityOfferArea.offer_id.in_([o.id for o in rows]))
-                .order_by(Area.code)).all():
-            served[offer_id].append(code)
-    return [CapacityOfferRead(
-        id=o.id, organisation_code=orgs[o.organisation_id],
-        resource_type_code=o.resource_type.code, units_per_period=o.units_per_period,
-        period=o.period, lead_time_minutes=o.lead_time_minutes, area_codes=served[o.id],
-        active=o.active, note=o.note, updated_at=o.updated_at) for o in rows]
-
-
-# --- Reserve norms --------------------------------------------------------------------------
-
-def set_norm_rule(
-    session: Session, *, principal: Principal, type_code: str, data: ReserveNormSet,
-    clock: Clock | None = None,
-) -> ReserveNormRule:
-    """Create or replace the reserve norm of one resource type."""
-    clock = clock or SystemClock()
-    _require_catalogue_editor(principal)
-    rtype = get_resource_type(session, code=type_code)
-    rule = session.execute(select(ReserveNormRule).where(
-        ReserveNormRule.resource_type_id == rtype.id)).scalar_one_or_none()
-    action = "reserve_norm.updated" if rule else "reserve_norm.created"
-    if rule is None:
-        rule = ReserveNormRule(resource_type_id=rtype.id)
-        session.add(rule)
-    for key, value in data.model_dump().items():
-        setattr(rule, key, value)
-    rule.updated_at = clock.now()
-    session.flush()
-    record_event(session, actor=principal.actor, action=action, clock=clock,
-                 subject_type="resource_type", subject_id=rtype.code,
-                 payload=data.model_dump(exclude={"note", "source"}))
-    return rule
-
-
-def list_norm_rules(session: Session) -> Select[Any]:
-    """Every reserve norm rule, by resource type code; the caller pages it."""
-    return (select(ReserveNormRule)
-            .join(ResourceType, ResourceType.id == ReserveNormRule.resource_type_id)
-            .order_by(ResourceType.code))
-
-
-def norm_rule_read(rule: ReserveNormRule) -> ReserveNormRead:
-    return ReserveNormRead.model_validate(rule)
-
-
-def _norm(rule: ReserveNormRule) -> norms.NormRule:
-    return norms.NormRule(
-        per_1000_residents=rule.per_1000_residents, per_100_aged_65=rule.per_100_aged_65,
-        per_100_aged_80=rule.per_100_aged_80, per_100_living_alone=rule.per_100_living_alone,
-        per_100_disabled=rule.per_100_disabled, per_100_infants=rule.per_100_infants,
-        per_100_chronically_ill=rule.per_100_chronically_ill,
-        hazard_multipliers=dict(rule.hazard_multipliers or {}),
-        hazard_specific=rule.hazard_specific, days_of_cover=rule.days_of_cover)
-
-
-def _stats(community: Area) -> norms.CommunityStats:
-    return norms.CommunityStats(
-        population=community.population, aged_65=community.aged_65,
-        aged_80=community.aged_80, living_alone=community.living_alone,
-        disabled=community.disabled, infants=community.infants,
-        chronically_ill=community.chronically_ill)
-
-
-# --- Reserve gaps ---------------------------------------------------------------------------
-
-def reserve_gaps(
-    session: Session, *, principal: Principal, within: str, on: date | None = None,
-    type_code: str | None = None, clock: Clock | None = None,
-) -> list[ReserveGapRead]:
-    """Per community in ``within`` and per ruled resource type: need, reach and gap.
-
-    Within reach = usable stock located in the community's subtree, plus a
-    population-proportional share of usable stock located at its street. Usable = in good
-    condition and not expired on ``on`` (default: today in China).
-    """
-    root = areas.get_area(session, code=within)
-    require(principal, Permission.RESOURCE_READ, area_path=root.path)
-    on = on or today(clock)
-    low, high = root.subtree_bounds()
-    communities = list(session.execute(select(Area).where(
-        Area.path >= low, Area.path < high, Area.kind == AreaKind.COMMUNITY)
-        .order_by(Area.code)).scalars())
-    rules = _rules(session, type_code)
-    if not communities or not rules:
-        return []
-    streets = {c.parent_id for c in communities if c.parent_id is not None}
-    street_population = _street_populations(session, streets)
-    own, at_street = _usable_stock(session, _reach_bounds(session, root), communities,
-                                   streets, on)
-    ruled = [(_norm(rule), rtype) for rule, rtype in rules]
-    gaps = []
-    for community in communities:
-        stats, hazards = _stats(community), list(community.hazards or [])
-        share_base = street_population.get(community.parent_id or 0, 0)
-        for rule, rtype in ruled:
-            required = norms.required_quantity(rule, stats, hazards)
-            if required == 0:
-                continue
-            held = own.get((community.id, rtype.id), 0)
-            share = norms.street_share(at_street.get((community.parent_id or 0, rtype.id), 0),
-                                       community.population, share_base)
-            gap = norms.reserve_gap(required=required, held=held + share)
-            gaps.append(ReserveGapRead(
-                community_code=community.code, community_name_zh=community.name_zh,
-                community_name_en=community.name_en, resource_type_code=rtype.code,
-                unit=rtype.unit, required=required, held_in_community=held,
-                street_share=round(share, 2), held_within_reach=gap.held, gap=gap.gap,
-                shortfall=gap.shortfall))
-    return gaps
-
-
-def _rules(session: Session, type_code: str | None) -> list[tuple[ReserveNormRule, ResourceType]]:
-    query = (select(ReserveNormRule, ResourceType)
-             .join(ResourceType, ResourceType.id == ReserveNormRule.resource_type_id)
-             .order_by(ResourceType.code))
-    if type_code is not None:
-        query = query.where(ResourceType.id == get_resource_type(session, code=type_code).id)
-    return [(rule, rtype) for rule, rtype in session.execute(query).all()]
-
-
-def _reach_bounds(session: Session, root: Area) -> tuple[str, str]:
-    """Path range holding every community's stock and its street's: the street at least."""
-    if root.kind in (AreaKind.CITY, AreaKind.DISTRICT, AreaKind.STREET) or root.parent_id is None:
-        return root.subtree_bounds()
-    return areas.get_area_by_id(session, area_id=root.parent_id).subtree_bounds()
-
-
-def _street_populations(session: Session, streets: set[int]) -> dict[int, int]:
-    """Residents per street, summed over *all* its communities (the share's denominator)."""
-    rows = session.execute(
-        select(Area.parent_id, func.coalesce(func.sum(Area.population), 0))
-        .where(Area.kind == AreaKind.COMMUNITY, Area.parent_id.in_(sorted(streets)))
-        .group_by(Area.parent_id)).all()
-    return {int(parent): int(total) for parent, total in rows if parent is not None}
-
-
-def _usable_stock(
-    session: Session, bounds: tuple[str, str], communities: list[Area], streets: set[int],
-    on: date,
-) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], int]]:
-    """Usable units per (community id, type id) and per (street id, type id)."""
-    rows = session.execute(
-        select(Area.id, Area.path, Holding.resource_type_id, func.sum(Holding.quantity))
-        .join(Area, Area.id == Holding.area_id)
-        .where(Area.path >= bounds[0], Area.path < bounds[1],
-               Holding.condition == HoldingCondition.GOOD,
-               or_(Holding.expires_on.is_(None), Holding.expires_on >= on))
-        .group_by(Area.id, Area.path, Holding.resource_type_id)).all()
-    community_ids = {c.id for c in communities}
-    own: dict[tuple[int, int], int] = defaultdict(int)
-    at_street: dict[tuple[int, int], int] = defaultdict(int)
-    for area_id, path, type_id, quantity in rows:
-        if area_id in streets:
-            at_street[(area_id, type_id)] += int(quantity)
-            continue
-        owner = next((i for i in _path_ids(path) if i in community_ids), None)
-        if owner is not None:
-            own[(owner, type_id)] += int(quantity)
-    return own, at_street
