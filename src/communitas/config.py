@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     request_duplicate_window_hours: int = Field(default=6, ge=0)
     # Submissions per client (user, or hashed IP) per fixed window, counted in the database.
     request_rate_limit: int = Field(default=30, ge=1)
+    # Suggested plans: each request line may draw on its nearest holder locations.
+    allocation_reach_nearest: int = Field(default=50, ge=1, le=1000)
+    allocation_reach_speed_kmh: float = Field(default=20.0, gt=0, le=200)
     request_rate_window_seconds: int = Field(default=600, ge=1)
 
     @model_validator(mode="after")

@@ -51,6 +51,13 @@ def get_policy(settings: SettingsDep) -> DispatchPolicy:
 
 
 PolicyDep = Annotated[DispatchPolicy, Depends(get_policy)]
+
+
+def get_reach(settings: SettingsDep) -> suggestion.SuggestionPolicy:
+    return suggestion.SuggestionPolicy.from_settings(settings)
+
+
+ReachDep = Annotated[suggestion.SuggestionPolicy, Depends(get_reach)]
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$",
     description="the same key and body return the first answer; nothing new is created")]
@@ -246,28 +253,30 @@ def list_notifications(session: SessionDep, principal: CurrentPrincipal, paging:
 # --- suggested plans (dispatch/suggestion.py) ------------------------------------------------
 
 @router.get("/api/dispatch/suggestion", response_model=SuggestedPlan)
-def suggest_plan(session: SessionDep, principal: CurrentPrincipal,
+def suggest_plan(session: SessionDep, principal: CurrentPrincipal, reach: ReachDep,
                  within: Annotated[str, Query(min_length=1, max_length=32,
                                               description="queue area code, with subtree")]
                  ) -> SuggestedPlan:
     """The optimiser's plan for every open line queued in the area's subtree."""
-    return suggestion.suggest_plan(session, principal=principal, within=within)
+    return suggestion.suggest_plan(session, principal=principal, within=within, policy=reach)
 
 
 @router.get("/api/requests/{reference}/suggestion", response_model=SuggestedPlan)
-def suggest_for_request(reference: str, session: SessionDep,
-                        principal: CurrentPrincipal) -> SuggestedPlan:
+def suggest_for_request(reference: str, session: SessionDep, principal: CurrentPrincipal,
+                        reach: ReachDep) -> SuggestedPlan:
     """The request's part of its queue's plan (it competes with the rest of the queue)."""
-    return suggestion.suggest_for_request(session, principal=principal, reference=reference)
+    return suggestion.suggest_for_request(session, principal=principal, reference=reference,
+                                          policy=reach)
 
 
 @router.post("/api/requests/{reference}/accept-suggestion", response_model=RequestView)
 def accept_suggestion(reference: str, session: SessionDep, principal: CurrentPrincipal,
-                      policy: PolicyDep, body: AcceptSuggestionIn | None = None) -> RequestView:
+                      policy: PolicyDep, reach: ReachDep,
+                      body: AcceptSuggestionIn | None = None) -> RequestView:
     """Commit the suggested shipments (those in the body, else the current suggestion), all
     or nothing; 409 ``suggestion_stale`` when stock moved meanwhile."""
     request = suggestion.accept_suggestion(
         session, principal=principal, reference=reference,
-        shipments=body.shipments if body else None, policy=policy)
+        shipments=body.shipments if body else None, policy=policy, suggestion=reach)
     session.commit()
     return _view(session, request, principal, None, policy)

@@ -24,6 +24,7 @@ from communitas.areas.models import Area
 from communitas.auth.permissions import Principal, can, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
+from communitas.config import Settings
 from communitas.dispatch import fulfilment
 from communitas.dispatch.lifecycle import FULFILMENT
 from communitas.dispatch.models import LineKind, RequestLine, ResourceRequest
@@ -51,6 +52,11 @@ class SuggestionPolicy:
 
     nearest: int = 50
     speed_kmh: float = 20.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SuggestionPolicy:
+        return cls(nearest=settings.allocation_reach_nearest,
+                   speed_kmh=settings.allocation_reach_speed_kmh)
 
 
 @dataclass
