@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -55,6 +57,17 @@ def _fail(exc: CommunitasError) -> typer.Exit:
     if exc.details:
         err_console.print(exc.details)
     return typer.Exit(code=2)
+
+
+@contextmanager
+def _use_case() -> Iterator[Session]:
+    """One unit of work on the configured database; a refusal exits 2 with its message."""
+    factory = _session_factory(get_settings())
+    try:
+        with unit_of_work(factory) as session:
+            yield session
+    except CommunitasError as exc:
+        raise _fail(exc) from exc
 
 
 def _session_factory(settings: Settings) -> sessionmaker[Session]:
@@ -173,13 +186,9 @@ def demo_build(
     """Generate the demo city into the configured database (which must hold no areas)."""
     from communitas.demo import loader
 
-    factory = _session_factory(get_settings())
-    try:
-        with unit_of_work(factory) as session:
-            summary = loader.build_demo(session, seed=seed, scale=scale, progress=True)
-    except CommunitasError as exc:
-        raise _fail(exc) from exc
-    with unit_of_work(factory) as session:
+    with _use_case() as session:
+        summary = loader.build_demo(session, seed=seed, scale=scale, progress=True)
+    with _use_case() as session:
         _print_demo_logins(session)
     table = Table(title=t("Demo city built"))
     table.add_column(t("Statistic"))
@@ -194,8 +203,7 @@ def audit_verify() -> None:
     """Walk the event hash chain and name the first broken row."""
     from communitas.events import verify_chain
 
-    factory = _session_factory(get_settings())
-    with unit_of_work(factory) as session:
+    with _use_case() as session:
         checked, broken = verify_chain(session)
     if broken is None:
         console.print(t("Event chain intact: {count} events verified", count=checked))
@@ -218,14 +226,10 @@ def users_create(
     from communitas.auth import service as auth
     from communitas.auth.schemas import UserCreate
 
-    factory = _session_factory(get_settings())
-    try:
-        with unit_of_work(factory) as session:
-            auth.create_user(session, principal=SYSTEM, data=UserCreate(
-                username=username, password=password, role=role, scope_area_code=area,
-                scope_org_code=organisation, person_code=person))
-    except CommunitasError as exc:
-        raise _fail(exc) from exc
+    with _use_case() as session:
+        auth.create_user(session, principal=SYSTEM, data=UserCreate(
+            username=username, password=password, role=role, scope_area_code=area,
+            scope_org_code=organisation, person_code=person))
     console.print(t("Created user {user}", user=username))
 
 
@@ -234,11 +238,10 @@ def users_list() -> None:
     """List accounts with their roles and scopes."""
     from communitas.auth import service as auth
 
-    factory = _session_factory(get_settings())
     table = Table()
     for column in (_("Username"), _("Role"), _("Scope")):
         table.add_column(t(column))
-    with unit_of_work(factory) as session:
+    with _use_case() as session:
         for user in auth.list_users(session, principal=SYSTEM):
             read = auth.user_read(session, user)
             table.add_row(read.username, t(ROLE_LABELS[read.role]),
@@ -255,12 +258,8 @@ def import_file(
     """Import a CSV or GeoJSON file; a bad row rejects the whole file."""
     from communitas.transfer import service as transfer
 
-    factory = _session_factory(get_settings())
-    try:
-        with unit_of_work(factory) as session:
-            count = transfer.import_file(session, principal=SYSTEM, kind=kind, path=path)
-    except CommunitasError as exc:
-        raise _fail(exc) from exc
+    with _use_case() as session:
+        count = transfer.import_file(session, principal=SYSTEM, kind=kind, path=path)
     console.print(t("Imported {count} rows from {file}", count=count, file=str(path)))
 
 
@@ -274,13 +273,9 @@ def export_file(
     """Export to CSV or GeoJSON (by the file's extension). Sensitive fields are never exported."""
     from communitas.transfer import service as transfer
 
-    factory = _session_factory(get_settings())
-    try:
-        with unit_of_work(factory) as session:
-            count = transfer.export_file(session, principal=SYSTEM, kind=kind, path=path,
-                                   within=within)
-    except CommunitasError as exc:
-        raise _fail(exc) from exc
+    with _use_case() as session:
+        count = transfer.export_file(session, principal=SYSTEM, kind=kind, path=path,
+                               within=within)
     console.print(t("Exported {count} rows to {file}", count=count, file=str(path)))
 
 
@@ -331,8 +326,7 @@ def cap_areas(path: CapFile, oasis: OasisOnly = False) -> None:
     from communitas.areas.codes import AreaKind
 
     alert = _read_cap_or_exit(path, oasis).alert
-    factory = _session_factory(get_settings())
-    with unit_of_work(factory) as session:
+    with _use_case() as session:
         communities = {a.code: a for a in session.execute(
             areas.list_areas(session, kind=AreaKind.COMMUNITY)).scalars()}
         codes = covered_areas(alert.all_areas,
@@ -404,14 +398,10 @@ def plans_import(path: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
     """Import a YAML plan file; one bad field rejects the whole file, by line and field."""
     from communitas.modes import plan_service
 
-    factory = _session_factory(get_settings())
-    try:
-        with unit_of_work(factory) as session:
-            report = plan_service.import_plan_text(
-                session, principal=SYSTEM, text=path.read_text(encoding="utf-8"),
-                file=path.name)
-    except CommunitasError as exc:
-        raise _fail(exc) from exc
+    with _use_case() as session:
+        report = plan_service.import_plan_text(
+            session, principal=SYSTEM, text=path.read_text(encoding="utf-8"),
+            file=path.name)
     for ref in report.created:
         console.print(f"{ref.hazard} {ref.level.value} {ref.area_kind} v{ref.version}")
     console.print(t("Imported {count} plans from {file}; {unchanged} unchanged",
@@ -424,8 +414,7 @@ def plans_export(directory: Annotated[Path, typer.Argument(file_okay=False)]) ->
     """Write the latest version of every plan, one YAML file per hazard."""
     from communitas.modes import plan_service
 
-    factory = _session_factory(get_settings())
-    with unit_of_work(factory) as session:
+    with _use_case() as session:
         paths = plan_service.export_plan_dir(session, principal=SYSTEM, directory=directory)
     console.print(t("Exported {count} plan files to {file}", count=len(paths),
                     file=str(directory)))
@@ -436,13 +425,9 @@ def plans_validate(path: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
     """Check a plan file against the schema and the resource catalogue; imports nothing."""
     from communitas.modes import plan_service
 
-    factory = _session_factory(get_settings())
-    try:
-        with unit_of_work(factory) as session:
-            plans = plan_service.validate_plan_text(
-                session, text=path.read_text(encoding="utf-8"), file=path.name)
-    except CommunitasError as exc:
-        raise _fail(exc) from exc
+    with _use_case() as session:
+        plans = plan_service.validate_plan_text(
+            session, text=path.read_text(encoding="utf-8"), file=path.name)
     console.print(t("{file}: {count} plans are valid", file=str(path), count=len(plans)))
 
 
@@ -457,13 +442,9 @@ def modes_set(
     from communitas.modes import service as modes
     from communitas.modes.schemas import ModeSet
 
-    factory = _session_factory(get_settings())
-    try:
-        with unit_of_work(factory) as session:
-            switch = modes.set_mode(session, principal=SYSTEM, code=area,
-                                    data=ModeSet(level=level, reason=reason, hazard=hazard))
-    except CommunitasError as exc:
-        raise _fail(exc) from exc
+    with _use_case() as session:
+        switch = modes.set_mode(session, principal=SYSTEM, code=area,
+                                data=ModeSet(level=level, reason=reason, hazard=hazard))
     console.print(t("{area}: {before} → {after} (effective {effective})", area=area,
                     before=switch.from_mode.value, after=switch.to_mode.value,
                     effective=switch.effective_after.value))
@@ -475,12 +456,8 @@ def modes_show(area: Annotated[str, typer.Argument(help="area code")]) -> None:
     from communitas.modes import service as modes
     from communitas.modes.levels import MODE_LABELS
 
-    factory = _session_factory(get_settings())
-    try:
-        with unit_of_work(factory) as session:
-            read = modes.get_effective_mode(session, code=area)
-    except CommunitasError as exc:
-        raise _fail(exc) from exc
+    with _use_case() as session:
+        read = modes.get_effective_mode(session, code=area)
     table = Table(title=f"{read.area_code} — {t(MODE_LABELS[read.mode])}")
     table.add_column(t("Field"))
     table.add_column(t("Value"))
