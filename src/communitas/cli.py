@@ -440,14 +440,16 @@ def modes_set(
 ) -> None:
     """Set an area's mode as the platform (the transition rules still apply)."""
     from communitas.modes import service as modes
+    from communitas.modes.levels import MODE_LABELS
     from communitas.modes.schemas import ModeSet
 
     with _use_case() as session:
         switch = modes.set_mode(session, principal=SYSTEM, code=area,
                                 data=ModeSet(level=level, reason=reason, hazard=hazard))
     console.print(t("{area}: {before} → {after} (effective {effective})", area=area,
-                    before=switch.from_mode.value, after=switch.to_mode.value,
-                    effective=switch.effective_after.value))
+                    before=t(MODE_LABELS[switch.from_mode]),
+                    after=t(MODE_LABELS[switch.to_mode]),
+                    effective=t(MODE_LABELS[switch.effective_after])))
 
 
 @modes_app.command("show")

@@ -295,7 +295,7 @@ def test_modes_on_the_command_line(cli_database: str, tmp_path: Path) -> None:
     result = runner.invoke(app, ["modes", "set", "310115", "level_ii", "--reason", "flood",
                                  "--hazard", "flood"])
     assert result.exit_code == 0, result.output
-    assert "normal → level_ii" in result.output
+    assert "Normal → Emergency level II (orange)" in result.output
     shown = runner.invoke(app, ["modes", "show", "310115"])
     assert shown.exit_code == 0 and "flood" in shown.output
     refused = runner.invoke(app, ["modes", "set", "310115", "normal", "--reason", "done"])
