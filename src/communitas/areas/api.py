@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
+from sqlalchemy import select
 
 from communitas.api.deps import CurrentPrincipal, PageDep, SessionDep
 from communitas.areas import service
@@ -43,8 +44,6 @@ def list_areas(
 
 
 def _codes_by_id(session: Any, ids: set[int]) -> dict[int, str]:
-    from sqlalchemy import select
-
     if not ids:
         return {}
     rows = session.execute(select(Area.id, Area.code).where(Area.id.in_(ids))).all()

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from communitas.areas import service as areas
+from communitas.areas.models import Area
 from communitas.auth.models import User
-from communitas.auth.permissions import Principal, require
+from communitas.auth.permissions import Principal, area_range, require
 from communitas.auth.roles import AREA_SCOPED, Permission, Role
 from communitas.auth.schemas import Token, UserCreate, UserRead
 from communitas.clock import Clock, SystemClock
@@ -137,18 +138,14 @@ def get_user(session: Session, *, username: str) -> User:
 
 
 def list_users(session: Session, *, principal: Principal) -> list[User]:
+    """Accounts scoped inside the principal's area (all of them for a platform admin)."""
     require(principal, Permission.USER_MANAGE)
-    users = session.execute(select(User).order_by(User.username)).scalars().all()
-    if principal.role is Role.PLATFORM_ADMIN:
-        return list(users)
-    visible = []
-    for user in users:
-        if user.scope_area_id is None:
-            continue
-        path = areas.get_area_by_id(session, area_id=user.scope_area_id).path
-        if principal.scope_path and path.startswith(principal.scope_path):
-            visible.append(user)
-    return visible
+    query = select(User).order_by(User.username)
+    bounds = area_range(principal)
+    if bounds is not None:
+        query = query.join(Area, Area.id == User.scope_area_id).where(
+            Area.path >= bounds[0], Area.path < bounds[1])
+    return list(session.execute(query).scalars())
 
 
 def user_read(session: Session, user: User) -> UserRead:
