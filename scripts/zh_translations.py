@@ -239,3 +239,19 @@ ZH = {
     "Stock or the request changed since the plan was made; ask for a new suggestion":
         "方案生成后库存或请求已发生变化；请重新获取建议方案",
 }
+
+
+def _merge_domain_files() -> None:
+    """Each domain may keep its translations in scripts/zh/<domain>.py (a dict named ZH)."""
+    import importlib.util
+    from pathlib import Path
+
+    for path in sorted((Path(__file__).parent / "zh").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"zh_{path.stem}", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        ZH.update(module.ZH)
+
+
+_merge_domain_files()
