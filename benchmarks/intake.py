@@ -58,7 +58,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2 as httpx  # the maintained fork the test extra installs
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import create_engine, select, text

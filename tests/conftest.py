@@ -79,7 +79,9 @@ def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(engine: Engine) -> Settings:
-    return Settings(environment="test", secret_key=TEST_SECRET,
+    # Inline triage: the test's one connection must not be used by the intake writer after
+    # it answers. Deferred triage (the default) is tested on its own database.
+    return Settings(environment="test", secret_key=TEST_SECRET, intake_triage="inline",
                     database_url=engine.url.render_as_string(hide_password=False))
 
 

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     allocation_reach_nearest: int = Field(default=50, ge=1, le=1000)
     allocation_reach_speed_kmh: float = Field(default=20.0, gt=0, le=200)
     request_rate_window_seconds: int = Field(default=600, ge=1)
+    # Over HTTP a submission is acknowledged once durable and triaged (dedupe, routing) just
+    # after ("deferred"), or triaged before the acknowledgement ("inline": slower, but the
+    # receipt says where the request went). See dispatch/intake_writer.py.
+    intake_triage: Literal["deferred", "inline"] = "deferred"
+    intake_max_batch: int = Field(default=256, ge=1, le=10_000)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -77,6 +77,7 @@ class EventDraft:
     subject_id: str | int
     area_code: str | None = None
     payload: dict[str, Any] | None = None
+    actor: str | None = None  # when one batch appends for several actors
 
 
 def record_events(
@@ -92,13 +93,14 @@ def record_events(
     for draft in drafts:
         seq += 1
         body = canonical_json(redact(draft.payload or {}))
+        who = draft.actor or actor
         digest = _digest(
-            seq=seq, at=at, actor=actor, action=draft.action, subject_type=draft.subject_type,
+            seq=seq, at=at, actor=who, action=draft.action, subject_type=draft.subject_type,
             subject_id=str(draft.subject_id), area_code=draft.area_code, payload=body,
             prev_hash=prev,
         )
         events.append(Event(
-            seq=seq, at=at, actor=actor, action=draft.action, subject_type=draft.subject_type,
+            seq=seq, at=at, actor=who, action=draft.action, subject_type=draft.subject_type,
             subject_id=str(draft.subject_id), area_code=draft.area_code, payload=body,
             prev_hash=prev, hash=digest,
         ))

@@ -1,4 +1,5 @@
-"""Timers that run without anyone watching: expiry of unverified requests, SLA escalation,
+"""Timers that run without anyone watching: expiry of unverified requests, triage left
+behind by a stopped process, SLA escalation,
 and the no-response timer on orange and red warnings.
 
 `communitas serve` runs them in a daemon thread; a deployment with several API processes
@@ -48,6 +49,11 @@ def default_jobs(settings: Settings) -> list[Job]:
     return [
         Job("requests.expire_unverified", 5 * minute,
             lambda s, c: intake.expire_unverified(s, clock=c, policy=policy)),
+        # The API's intake writer triages as it goes; this catches what a stopped process
+        # left behind (and serves deployments whose API processes are busy for long).
+        Job("requests.triage_stragglers", minute,
+            lambda s, c: intake.triage_pending(s, clock=c, policy=policy, limit=20,
+                                               older_than=timedelta(seconds=30))),
         Job("requests.escalate_overdue", minute,
             lambda s, c: triage.escalate_overdue(s, clock=c, policy=policy)),
         Job("warnings.escalate_unanswered", minute,

@@ -46,6 +46,7 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     install_error_handlers(app)
+    app.state.intake_writer = _intake_writer(app, settings)
     for name in ROUTER_MODULES:
         module = importlib.import_module(name)
         for attr in ("router", "users_router"):
@@ -63,6 +64,16 @@ def create_app(
 
     install_log_redaction()
     return app
+
+
+def _intake_writer(app: FastAPI, settings: Settings) -> object:
+    from communitas.dispatch.intake_writer import IntakeWriter
+    from communitas.dispatch.service import DispatchPolicy
+
+    policy = DispatchPolicy.from_settings(settings)
+    return IntakeWriter(lambda: app.state.session_factory, policy=policy,
+                        inline=settings.intake_triage == "inline",
+                        max_batch=settings.intake_max_batch)
 
 
 def install_log_redaction() -> None:

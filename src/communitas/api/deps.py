@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from communitas.db import READ_ONLY
 from communitas.errors import Unauthenticated
 from communitas.i18n import negotiate_locale
 
-_bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -42,7 +42,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
 def get_principal(
-    session: SessionDep, settings: SettingsDep, token: str | None = Depends(_bearer)
+    session: SessionDep, settings: SettingsDep, token: str | None = Depends(bearer)
 ) -> Principal:
     if not token:
         raise Unauthenticated()
@@ -50,11 +50,21 @@ def get_principal(
 
 
 def get_optional_principal(
-    session: SessionDep, settings: SettingsDep, token: str | None = Depends(_bearer)
+    session: SessionDep, settings: SettingsDep, token: str | None = Depends(bearer)
 ) -> Principal | None:
     if not token:
         return None
     return auth.principal_from_token(session, token=token, settings=settings)
+
+
+def principal_for_token(app: FastAPI, token: str) -> Principal:
+    """Resolve a bearer token in a short session of its own (for async routes)."""
+    session: Session = app.state.session_factory()
+    try:
+        return auth.principal_from_token(session, token=token, settings=app.state.settings)
+    finally:
+        session.rollback()
+        session.close()
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

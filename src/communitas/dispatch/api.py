@@ -3,9 +3,12 @@ dispatch services; each writing route commits before it answers."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from communitas.api.deps import (
@@ -15,10 +18,14 @@ from communitas.api.deps import (
     PageParams,
     SessionDep,
     SettingsDep,
+    bearer,
+    principal_for_token,
 )
 from communitas.auth.permissions import Principal, require
 from communitas.auth.roles import Permission
 from communitas.dispatch import fulfilment, intake, suggestion, triage, views
+from communitas.dispatch.acceptance import Pending
+from communitas.dispatch.intake_writer import IntakeWriter
 from communitas.dispatch.lifecycle import RequestStatus
 from communitas.dispatch.models import ResourceRequest
 from communitas.dispatch.routing import Level
@@ -73,26 +80,36 @@ def _view(session: Session, request: ResourceRequest, principal: Principal | Non
                               policy=policy)
 
 
+async def _optional_principal(http: Request, token: str | None = Depends(bearer)
+                              ) -> Principal | None:
+    """The signed-in user if a token came; no database work for the anonymous form."""
+    if not token:
+        return None
+    return await run_in_threadpool(principal_for_token, http.app, token)
+
+
 @router.post("/api/requests", response_model=RequestReceipt,
              status_code=status.HTTP_201_CREATED,
              responses={200: {"model": RequestReceipt, "description": "a replay"}})
-def submit_request(body: RequestCreate, http: Request, response: Response, session: SessionDep,
-                   principal: OptionalPrincipal, policy: PolicyDep,
-                   idempotency_key: IdempotencyKey = None) -> RequestReceipt:
-    """The one window for help: signed in or not. Durable once acknowledged."""
+async def submit_request(
+    body: RequestCreate, http: Request,
+    principal: Annotated[Principal | None, Depends(_optional_principal)],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """The one window for help: signed in or not. Durable once acknowledged; see
+    ``triaged`` in the receipt for whether it has been routed yet."""
+    writer: IntakeWriter = http.app.state.intake_writer
     client = intake.client_key(user_id=principal.user_id if principal else None,
                                address=http.client.host if http.client else None)
-    result = intake.submit_request(session, principal=principal, data=body, client=client,
-                                   idempotency_key=idempotency_key, policy=policy)
-    session.commit()
-    if result.replayed:
-        response.status_code = status.HTTP_200_OK
-    return RequestReceipt(
-        reference=result.row.reference, status=result.row.status,
-        queue_level=result.request.queue_level,
-        merged_into=result.request.reference if result.row.merged_into_id else None,
-        requester_token=requester_token(policy, result.row.reference),
-        submitted_at=result.row.created_at)
+    receipt = await asyncio.wrap_future(writer.submit(Pending(
+        data=body, principal=principal, client=client, idempotency_key=idempotency_key)))
+    answer = RequestReceipt(
+        reference=receipt.reference, status=receipt.status, queue_level=receipt.queue_level,
+        merged_into=receipt.merged_into, triaged=receipt.triaged,
+        requester_token=requester_token(writer.policy, receipt.reference),
+        submitted_at=receipt.submitted_at)
+    return JSONResponse(answer.model_dump(mode="json"), status_code=status.HTTP_200_OK
+                        if receipt.replayed else status.HTTP_201_CREATED)
 
 
 @router.get("/api/requests", response_model=Page[RequestSummary])

@@ -86,6 +86,9 @@ class ResourceRequest(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str] = mapped_column(String(500), default="")
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Intake acknowledges first and triages (dedupe, routing) after: NULL until triaged.
+    triaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    submitted_by: Mapped[str] = mapped_column(String(80), default="")  # the event actor
 
     lines: Mapped[list[RequestLine]] = relationship(
         order_by="RequestLine.position", back_populates="request")

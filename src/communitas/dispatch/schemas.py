@@ -172,6 +172,9 @@ class RequestReceipt(BaseModel):
     merged_into: str | None = None
     requester_token: str
     submitted_at: datetime
+    # False while the request waits, unrouted, in its community's queue for triage
+    # (dedupe and routing), which follows the acknowledgement within seconds.
+    triaged: bool = True
 
 
 class LinePublicRead(ReadModel):

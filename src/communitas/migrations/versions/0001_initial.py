@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-28 19:00:31.928103
+Create Date: 2026-11-28 21:32:43.816497
 """
 
 from __future__ import annotations
@@ -450,6 +450,8 @@ def upgrade() -> None:
     sa.Column('rating', sa.Integer(), nullable=True),
     sa.Column('rating_comment', sa.String(length=500), nullable=False),
     sa.Column('rated_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('triaged_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('submitted_by', sa.String(length=80), nullable=False),
     sa.CheckConstraint('priority BETWEEN 1 AND 4', name=op.f('ck_requests_priority_range')),
     sa.CheckConstraint('rating IS NULL OR rating BETWEEN 1 AND 5', name=op.f('ck_requests_rating_range')),
     sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_requests_area_id_areas')),
@@ -474,6 +476,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_requests_requester_user_id'), ['requester_user_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_requests_sla_due_at'), ['sla_due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_requests_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_requests_triaged_at'), ['triaged_at'], unique=False)
 
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -565,6 +568,7 @@ def downgrade() -> None:
 
     op.drop_table('notifications')
     with op.batch_alter_table('requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_requests_triaged_at'))
         batch_op.drop_index(batch_op.f('ix_requests_status'))
         batch_op.drop_index(batch_op.f('ix_requests_sla_due_at'))
         batch_op.drop_index(batch_op.f('ix_requests_requester_user_id'))
