@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     allocation_reach_nearest: int = Field(default=50, ge=1, le=1000)
     allocation_reach_speed_kmh: float = Field(default=20.0, gt=0, le=200)
     request_rate_window_seconds: int = Field(default=600, ge=1)
+    # Sweeps (docs/tasks.md): minutes a claimed building stays held before another may take it.
+    sweep_hold_minutes: int = Field(default=60, ge=1, le=24 * 60)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
