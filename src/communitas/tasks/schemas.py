@@ -3,10 +3,10 @@ phone, identity number, health or disability."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
 from communitas.errors import ValidationFailed
 from communitas.i18n import _
@@ -25,6 +25,8 @@ Priority = Annotated[int, Field(ge=1, le=4, description="1 life-threatening … 
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 SourceKind = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")]
 Code = Annotated[str, Field(min_length=1, max_length=32)]
+# Any offset in, UTC stored and answered.
+UtcTime = Annotated[AwareDatetime, AfterValidator(lambda v: v.astimezone(UTC))]
 
 
 class Point(StrictModel):
@@ -38,7 +40,7 @@ class TaskCreate(StrictModel):
     title: Title
     description: str = Field(default="", max_length=2000)
     priority: Priority = 3
-    due_at: AwareDatetime | None = None
+    due_at: UtcTime | None = None
     area_code: Code
     point: Point | None = None
     checklist: list[Title] = Field(default_factory=list, max_length=50)
@@ -65,7 +67,7 @@ class TaskUpdate(StrictModel):
     title: Title | None = None
     description: str | None = Field(default=None, max_length=2000)
     priority: Priority | None = None
-    due_at: AwareDatetime | None = None
+    due_at: UtcTime | None = None
     point: Point | None = None
 
 
@@ -154,7 +156,7 @@ class SweepCreate(StrictModel):
     area_code: Code = Field(description="a community or a grid")
     title: Title
     priority: Priority = 2
-    due_at: AwareDatetime | None = None
+    due_at: UtcTime | None = None
     checklist: list[Title] = Field(default_factory=list, max_length=50)
     hold_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
     source_kind: SourceKind | None = None
@@ -196,7 +198,7 @@ class CallOutCreate(StrictModel):
     skill: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{1,47}$")
     qualification: str | None = Field(default=None, min_length=1, max_length=128)
     max_km: float | None = Field(default=None, gt=0, le=100)
-    at: AwareDatetime | None = Field(default=None,
+    at: UtcTime | None = Field(default=None,
                                      description="when the work happens; default: due time")
 
     @model_validator(mode="after")

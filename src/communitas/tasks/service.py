@@ -105,8 +105,9 @@ def create_tasks(
     record_events(session, actor=principal.actor, clock=clock, drafts=[
         _draft(task, item.area_code, "created", {
             "title": task.title, "priority": task.priority, "status": task.status.value,
-            "due_at": task.due_at, "assignee": item.assignee_person_code
-            or item.assignee_org_code, "source_kind": task.source_kind,
+            "due_at": _plain(task.due_at),
+            "assignee": item.assignee_person_code or item.assignee_org_code,
+            "source_kind": task.source_kind,
             "source_id": task.source_id, "sweep_id": sweep_id,
             "checklist_items": len(item.checklist)})
         for task, item in zip(tasks, items, strict=True)])
@@ -188,14 +189,18 @@ def update_task(session: Session, *, principal: Principal, task_id: int, data: T
     if point is not task:
         task.lon, task.lat = (point["lon"], point["lat"]) if point else (None, None)
     changes = {k: v for k, v in changes.items() if v is not None or k == "due_at"}
-    payload = {k: {"from": getattr(task, k), "to": v} for k, v in changes.items()
-               if k != "description" and getattr(task, k) != v}
+    payload = {k: {"from": _plain(getattr(task, k)), "to": _plain(v)}
+               for k, v in changes.items() if k != "description" and getattr(task, k) != v}
     for key, value in changes.items():
         setattr(task, key, value)
     record_events(session, actor=principal.actor, clock=clock, drafts=[_draft(
         task, code, "updated", {"changes": payload, "point_changed": point is not task})])
     session.flush()
     return task
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def transition(session: Session, *, principal: Principal, task_id: int, data: TaskTransition,
