@@ -18,7 +18,8 @@ from tests.actors.helpers import ID_NUMBER, PHONE, make_person
 from tests.factories import COMMUNITY_A1, COMMUNITY_B1, DISTRICT, build_city, login, make_user
 
 __all__ = [
-    "BUILDING_A1", "BUILDING_A1_2", "BUILDING_B1", "GRID_A1", "HEALTH", "ID_NUMBER", "PHONE",
+    "BUILDING_A1", "BUILDING_A1_2", "BUILDING_B1", "FIRST_AID", "GRID_A1", "HEALTH", "ID_NUMBER",
+    "PHONE", "PRIVATE",
     "SATURDAY_10", "build_task_world", "counts", "headers", "new_task",
 ]
 
