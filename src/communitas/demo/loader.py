@@ -39,6 +39,7 @@ from communitas.resources.schemas import (
     ResourceCategoryCreate,
     ResourceTypeCreate,
 )
+from communitas.tasks.demo import create_demo_tasks
 
 DEMO_SEED = 42
 DEMO_PASSWORD = "communitas-demo"
@@ -101,7 +102,14 @@ def build_demo(session: Session, *, seed: int = DEMO_SEED, scale: p.Scale = "dis
         _load(start, _("People"), plan.people, lambda items: actors.create_people(
             session, principal=SYSTEM, items=[_person(x) for x in items]))
         _create_logins(session, plan)
+        create_demo_tasks(session, community=_first_community(plan),
+                          hold_minutes=get_settings().sweep_hold_minutes)
     return summarise(plan)
+
+
+def _first_community(plan: p.CityPlan) -> str:
+    street = plan.areas_of_kind("street")[0].code
+    return next(a.code for a in plan.areas_of_kind("community") if a.parent_code == street)
 
 
 def _load(start: Callable[[str, int], Callable[[int], None]], label: str,
