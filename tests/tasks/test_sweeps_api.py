@@ -150,3 +150,18 @@ def test_an_expired_hold_can_be_taken_over(world: Session) -> None:
     payload = world.execute(select(Event.payload).where(Event.action == "sweep.claimed")
                             .order_by(Event.seq.desc()).limit(1)).scalar_one()
     assert json.loads(payload)["taken_over_from"] == "GW-1"
+
+
+def test_sweepers_find_the_sweeps_of_their_area(client: TestClient, world: Session) -> None:
+    committee, volunteer = headers(client, "juwei"), headers(client, "v-1")
+    sweep = sweep_of(client, committee)
+    building(client, headers(client, "gw1"), sweep, 0, "claim")
+    listed = client.get("/api/sweeps", headers=volunteer).json()
+    assert [s["id"] for s in listed["items"]] == [sweep["id"]]
+    assert listed["items"][0]["counts"] == {"open": 1, "in_progress": 1}
+    assert client.get(f"/api/sweeps/{sweep['id']}", headers=volunteer).status_code == 200
+    assert client.get("/api/sweeps", headers=headers(client, "juwei_b")).json()["total"] == 0
+    refused = client.get("/api/sweeps", headers=headers(client, "resident"))
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "forbidden")
+    outside = client.get(f"/api/sweeps/{sweep['id']}", headers=headers(client, "juwei_b"))
+    assert outside.json()["error"]["code"] == "out_of_scope"

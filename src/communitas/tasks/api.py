@@ -20,6 +20,7 @@ from communitas.tasks.schemas import (
     NoteIn,
     SweepCreate,
     SweepRead,
+    SweepSummary,
     SweepVerdict,
     TaskCreate,
     TaskRead,
@@ -116,6 +117,16 @@ def create_sweep(body: SweepCreate, session: SessionDep, principal: CurrentPrinc
                                 default_hold_minutes=settings.sweep_hold_minutes)
     session.commit()
     return sweeps.read_sweep(session, principal=principal, sweep_id=sweep.id)
+
+
+@router.get("/api/sweeps", response_model=Page[SweepSummary], tags=["sweeps"])
+def list_sweeps(
+    session: SessionDep, principal: CurrentPrincipal, paging: PageDep,
+    within: Annotated[str | None, Query(description="code of the subtree root")] = None,
+) -> Page[SweepSummary]:
+    """Sweeps in the caller's area, for the staff who run them and the people who sweep."""
+    return sweeps.list_sweeps(session, principal=principal, within=within, page=paging.page,
+                              page_size=paging.page_size)
 
 
 @router.get("/api/sweeps/{sweep_id}", response_model=SweepRead, tags=["sweeps"])

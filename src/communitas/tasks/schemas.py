@@ -17,8 +17,8 @@ from communitas.tasks.models import InvitationStatus
 __all__ = [
     "AssigneeRead", "CallOutCreate", "CallOutRead", "CallOutResponse", "CallOutStats",
     "ChecklistItemRead", "HoursIn", "InvitationRead", "NoteIn", "NoteRead", "Point",
-    "SweepBuildingRead", "SweepCreate", "SweepRead", "SweepVerdict", "TaskCreate", "TaskRead",
-    "TaskTransition", "TaskUpdate", "TickIn",
+    "SweepBuildingRead", "SweepCreate", "SweepRead", "SweepSummary", "SweepVerdict",
+    "TaskCreate", "TaskRead", "TaskTransition", "TaskUpdate", "TickIn",
 ]
 
 Priority = Annotated[int, Field(ge=1, le=4, description="1 life-threatening … 4 low")]
@@ -179,14 +179,17 @@ class SweepBuildingRead(ReadModel):
     verified_by: str | None
 
 
-class SweepRead(ReadModel):
+class SweepSummary(ReadModel):
     id: int
     title: str
     area_code: str
     hold_minutes: int
     created_by: str
     created_at: datetime
-    counts: dict[str, int]
+    counts: dict[str, int]  # buildings by status
+
+
+class SweepRead(SweepSummary):
     buildings: list[SweepBuildingRead]
 
 

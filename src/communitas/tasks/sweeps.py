@@ -13,24 +13,31 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from communitas.areas.codes import AreaKind
 from communitas.areas.models import Area
-from communitas.auth.permissions import Principal, can, require
+from communitas.auth.permissions import Principal, area_range, can, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
 from communitas.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
+from communitas.schemas import Page
 from communitas.tasks import lookups
 from communitas.tasks.lifecycle import Action, TaskStatus
 from communitas.tasks.models import Sweep, Task
-from communitas.tasks.schemas import SweepBuildingRead, SweepCreate, SweepRead, TaskCreate
+from communitas.tasks.schemas import (
+    SweepBuildingRead,
+    SweepCreate,
+    SweepRead,
+    SweepSummary,
+    TaskCreate,
+)
 from communitas.tasks.service import checked_next, create_tasks, get_task, task_area
 
-__all__ = ["claim_building", "create_sweep", "read_sweep", "release_building",
+__all__ = ["claim_building", "create_sweep", "list_sweeps", "read_sweep", "release_building",
            "submit_building", "verify_building"]
 
 _SWEEPABLE = frozenset({AreaKind.COMMUNITY, AreaKind.GRID})
@@ -224,3 +231,33 @@ def read_sweep(session: Session, *, principal: Principal, sweep_id: int) -> Swee
                      hold_minutes=sweep.hold_minutes, created_by=sweep.created_by,
                      created_at=sweep.created_at,
                      counts=dict(Counter(t.status.value for t in tasks)), buildings=buildings)
+
+
+def _in_scope(principal: Principal) -> list[ColumnElement[bool]]:
+    if not (can(principal, Permission.SWEEP_WORK) or can(principal, Permission.TASK_READ)):
+        require(principal, Permission.TASK_READ)  # refuses, naming the permission
+    scope = area_range(principal)
+    return [] if scope is None else [Area.path >= scope[0], Area.path < scope[1]]
+
+
+def list_sweeps(session: Session, *, principal: Principal, within: str | None = None,
+                page: int = 1, page_size: int = 50) -> Page[SweepSummary]:
+    """Sweeps of areas in the principal's scope, newest first, with buildings by status."""
+    query = (select(Sweep, Area.code).join(Area, Area.id == Sweep.area_id)
+             .where(*_in_scope(principal)).order_by(Sweep.id.desc()))
+    if within is not None:
+        low, high = lookups.areas_by_code(session, [within], "within")[within].subtree_bounds()
+        query = query.where(Area.path >= low, Area.path < high)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = session.execute(query.limit(page_size).offset((page - 1) * page_size)).all()
+    counts: dict[int, dict[str, int]] = {sweep.id: {} for sweep, _code in rows}
+    if rows:
+        for sweep_id, status, n in session.execute(
+                select(Task.sweep_id, Task.status, func.count())
+                .where(Task.sweep_id.in_(list(counts))).group_by(Task.sweep_id, Task.status)):
+            counts[sweep_id or 0][TaskStatus(status).value] = n
+    items = [SweepSummary(id=sweep.id, title=sweep.title, area_code=code,
+                          hold_minutes=sweep.hold_minutes, created_by=sweep.created_by,
+                          created_at=sweep.created_at, counts=counts[sweep.id])
+             for sweep, code in rows]
+    return Page(items=items, total=int(total), page=page, page_size=page_size)
