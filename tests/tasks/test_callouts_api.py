@@ -135,3 +135,17 @@ def test_refused_call_outs_change_nothing(client: TestClient, world: Session, wh
     got, answer = call_out(client, caller, task["id"], **body)
     assert (got, answer["error"]["code"]) == (status, code)
     assert counts(world) == before
+
+
+def test_nobody_joins_a_task_that_was_closed(client: TestClient, world: Session) -> None:
+    committee, v1 = headers(client, "juwei"), headers(client, "v-1")
+    task = new_task(client, committee, point=POINT)
+    _status, callout = call_out(client, committee, task["id"], qualification=FIRST_AID)
+    client.post(f"/api/tasks/{task['id']}/transitions", headers=committee,
+                json={"action": "cannot_complete", "reason": "Road flooded"})
+    mine = next(i for i in callout["invitations"] if i["person_code"] == "V-1")
+    before = counts(world)
+    late = client.post(f"/api/callouts/invitations/{mine['id']}/respond",
+                       json={"accept": True}, headers=v1)
+    assert (late.status_code, late.json()["error"]["code"]) == (409, "task_closed")
+    assert counts(world) == before

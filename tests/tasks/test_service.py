@@ -13,7 +13,7 @@ from communitas.auth.permissions import SYSTEM
 from communitas.clock import FixedClock
 from communitas.events import Event
 from communitas.tasks import service as tasks
-from communitas.tasks.lifecycle import Action
+from communitas.tasks.lifecycle import Action, TaskStatus
 from communitas.tasks.models import Task
 from communitas.tasks.schemas import TaskCreate, TaskTransition
 from tests.actors.helpers import make_person
@@ -58,3 +58,22 @@ def test_response_and_completion_times_are_recorded(db: Session) -> None:
     assert task.accepted_at - task.assigned_at == timedelta(minutes=12)
     assert task.done_at is not None and task.due_at is not None
     assert task.done_at <= task.due_at
+
+
+def test_standing_down_closes_the_active_tasks_of_one_origin(db: Session) -> None:
+    build_city(db)
+    make_person(db, "GW-7", COMMUNITY_A1, PersonKind.GRID_WORKER)
+    clock = FixedClock(START)
+    created = tasks.create_tasks(db, principal=SYSTEM, items=_batch(3), clock=clock)
+    [other] = tasks.create_tasks(db, principal=SYSTEM, clock=clock, items=[TaskCreate(
+        title="Unrelated", area_code=COMMUNITY_A1, source_kind="activation", source_id="43")])
+    for step in (TaskTransition(action=Action.ASSIGN, assignee_person_code="GW-7"),
+                 TaskTransition(action=Action.ACCEPT), TaskTransition(action=Action.COMPLETE)):
+        tasks.transition(db, principal=SYSTEM, task_id=created[0].id, data=step, clock=clock)
+    closed = tasks.stand_down(db, principal=SYSTEM, source_kind="activation", source_id="42",
+                              reason="Back to normal mode", clock=clock)
+    assert [t.id for t in closed] == [t.id for t in created[1:]]
+    assert all(t.status is TaskStatus.CANNOT_COMPLETE and t.closed_at == START for t in closed)
+    assert created[0].status is TaskStatus.DONE and other.status is TaskStatus.OPEN
+    assert tasks.stand_down(db, principal=SYSTEM, source_kind="activation", source_id="42",
+                            reason="Twice", clock=clock) == []

@@ -96,6 +96,8 @@ def respond(session: Session, *, principal: Principal, invitation_id: int, accep
     invitation, callout, task, code = _invitation(session, principal, invitation_id)
     if invitation.status is not IS.INVITED:
         raise Conflict(_("This invitation has already been answered"), code="already_answered")
+    if accept and task.status not in ACTIVE:
+        raise Conflict(_("The task is closed"), code="task_closed")
     now = (clock or SystemClock()).now()
     invitation.responded_at = now
     drafts: list[EventDraft] = []

@@ -26,6 +26,7 @@ from communitas.pagination import paginate
 from communitas.schemas import Page
 from communitas.tasks import lookups
 from communitas.tasks.lifecycle import (
+    ACTIVE,
     ASSIGNEE_ACTIONS,
     STAMPS,
     Action,
@@ -39,7 +40,7 @@ from communitas.tasks.views import task_reads
 
 __all__ = [
     "add_note", "create_tasks", "get_task", "is_assignee", "list_tasks", "read_task",
-    "task_area", "tick", "transition", "update_task",
+    "stand_down", "task_area", "tick", "transition", "update_task",
 ]
 
 # Generic transitions a sweep building accepts; the rest go through tasks.sweeps.
@@ -280,6 +281,33 @@ def _assign(session: Session, task: Task, data: TaskTransition) -> dict[str, Any
     task.assignee_org_id = lookups.org_ids(session, [code], "assignee_org_code")[code]
     task.assignee_person_id = None
     return {"assignee": code, "assignee_kind": "organisation"}
+
+
+def stand_down(session: Session, *, principal: Principal, source_kind: str, source_id: str,
+               reason: str, clock: Clock | None = None) -> list[Task]:
+    """Close every active task of one origin (a de-escalated activation) with a reason.
+
+    Done tasks stay done (their verification is still owed); nothing else is touched.
+    """
+    tasks = list(session.execute(select(Task).where(
+        Task.source_kind == source_kind, Task.source_id == source_id,
+        Task.status.in_([s.value for s in ACTIVE])).order_by(Task.id).with_for_update()
+    ).scalars())
+    refs = lookups.area_refs(session, [t.area_id for t in tasks])
+    for area_id in {t.area_id for t in tasks}:
+        require(principal, Permission.TASK_WRITE, area_path=refs[area_id][1])
+    now = (clock or SystemClock()).now()
+    drafts = []
+    for task in tasks:
+        before = task.status
+        task.status, task.reason, task.closed_at = TaskStatus.CANNOT_COMPLETE, reason, now
+        _clear_hold(task)
+        drafts.append(_draft(task, refs[task.area_id][0], Action.CANNOT_COMPLETE.value, {
+            "from": before.value, "to": task.status.value, "reason": reason,
+            "stand_down": True}))
+    record_events(session, actor=principal.actor, clock=clock, drafts=drafts)
+    session.flush()
+    return tasks
 
 
 def _require_worker(session: Session, principal: Principal, task: Task) -> str:
