@@ -195,14 +195,21 @@ def _create_logins(session: Session, plan: p.CityPlan) -> None:
                        if o.sector == "delivery_platform")
     resident = next(x.code for x in plan.people if x.kind == "resident"
                     and x.area_code.startswith(community))
+    # The grid worker and volunteer logins are people, so they can take tasks and sweep.
+    grid_worker = min((x.code for x in plan.people if x.kind == "grid_worker"
+                       and x.area_code == community), default=None)
+    volunteer = min((x.code for x in plan.people if x.kind == "volunteer"
+                     and x.area_code.startswith(community)), default=None)
     specs: list[tuple[str, Role, dict[str, str]]] = [
         ("admin", Role.PLATFORM_ADMIN, {}),
         ("district", Role.DISTRICT_COMMANDER, {"scope_area_code": district}),
         ("street", Role.STREET_COMMANDER, {"scope_area_code": street}),
         ("dispatcher", Role.STREET_DISPATCHER, {"scope_area_code": street}),
         ("committee", Role.COMMUNITY_COMMITTEE, {"scope_area_code": community}),
-        ("grid", Role.GRID_WORKER, {"scope_area_code": community}),
-        ("volunteer", Role.VOLUNTEER, {"scope_area_code": community}),
+        ("grid", Role.GRID_WORKER, {"scope_area_code": community,
+                                    **({"person_code": grid_worker} if grid_worker else {})}),
+        ("volunteer", Role.VOLUNTEER, {"scope_area_code": community,
+                                       **({"person_code": volunteer} if volunteer else {})}),
         ("liaison", Role.ORG_LIAISON, {"scope_org_code": liaison_org}),
         ("resident", Role.RESIDENT, {"person_code": resident}),
         ("auditor", Role.AUDITOR, {"scope_area_code": district}),
