@@ -11,7 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from communitas.actors.kinds import OrganisationKind
+from communitas.auth.roles import Role
 from communitas.events import Event
+from tests.factories import make_user
 from tests.resources.helpers import make_org
 from tests.tasks.helpers import (
     BUILDING_A1,
@@ -101,10 +103,23 @@ def test_giving_up_needs_a_reason_and_staff_can_reopen(client: TestClient, world
     assert reopened["status"] == "open" and reopened["assignee"] is None
 
 
-def test_a_team_is_an_organisation_of_a_team_kind(client: TestClient, world: Session) -> None:
+def test_a_team_is_an_organisation_whose_liaison_takes_its_tasks(client: TestClient,
+                                                                  world: Session) -> None:
     make_org(world, "VT-1", OrganisationKind.VOLUNTEER_TEAM, BUILDING_A1[:12])
-    task = new_task(client, headers(client, "juwei"), assignee_org_code="VT-1")
+    make_org(world, "PC-1", OrganisationKind.PROPERTY_COMPANY, BUILDING_A1[:12])
+    make_user(world, "team_lead", Role.ORG_LIAISON, org_code="VT-1")
+    make_user(world, "property", Role.ORG_LIAISON, org_code="PC-1")
+    committee = headers(client, "juwei")
+    task = new_task(client, committee, assignee_org_code="VT-1")
     assert task["assignee"]["kind"] == "team" and task["assignee"]["code"] == "VT-1"
+    other = new_task(client, committee, assignee_org_code="PC-1")
+    assert other["assignee"]["kind"] == "organisation"
+    lead = headers(client, "team_lead")
+    assert [t["id"] for t in client.get("/api/tasks", headers=lead).json()["items"]] == [
+        task["id"]]
+    assert act(client, lead, task["id"], "accept")["status"] == "accepted"
+    assert refused(client, lead, other["id"], "accept") == (403, "forbidden")
+    assert client.get(f"/api/tasks/{other['id']}", headers=lead).status_code == 403
 
 
 def test_staff_see_only_their_area_and_others_only_their_own(client: TestClient,
