@@ -23,6 +23,7 @@ from communitas.demo.plan import Scale
 from communitas.errors import CommunitasError
 from communitas.i18n import _, translate
 from communitas.modes.levels import Mode
+from communitas.tasks.cli import tasks_app
 
 if TYPE_CHECKING:
     from communitas.alerts.cap import CapReading
@@ -42,6 +43,7 @@ modes_app = typer.Typer(help="Area modes: normal, watch, emergency levels IV–I
                         no_args_is_help=True)
 app.add_typer(plans_app, name="plans")
 app.add_typer(modes_app, name="modes")
+app.add_typer(tasks_app, name="tasks")
 
 console = Console()
 err_console = Console(stderr=True)

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # receipt says where the request went). See dispatch/intake_writer.py.
     intake_triage: Literal["deferred", "inline"] = "deferred"
     intake_max_batch: int = Field(default=256, ge=1, le=10_000)
+    # Sweeps (docs/tasks.md): minutes a claimed building stays held before another may take it.
+    sweep_hold_minutes: int = Field(default=60, ge=1, le=24 * 60)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -10,10 +10,11 @@ from communitas.dispatch import models as dispatch_models
 from communitas.events import Event, EventChainHead
 from communitas.modes import models as modes_models
 from communitas.resources import models as resources_models
+from communitas.tasks import models as tasks_models
 
 metadata = Base.metadata
 
 __all__ = [
     "Event", "EventChainHead", "actors_models", "areas_models", "auth_models",
-    "dispatch_models", "metadata", "modes_models", "resources_models",
+    "dispatch_models", "metadata", "modes_models", "resources_models", "tasks_models",
 ]

@@ -57,6 +57,11 @@ class Permission(StrEnum):
     REQUEST_READ = "request.read"
     REQUEST_TRIAGE = "request.triage"
     REQUEST_COMMIT = "request.commit"
+    # Tasks, sweeps and volunteer call-outs (tasks/).
+    TASK_READ = "task.read"
+    TASK_WRITE = "task.write"
+    SWEEP_WORK = "sweep.work"
+    CALLOUT_MANAGE = "callout.manage"
 
 
 P = Permission
@@ -112,6 +117,24 @@ _MODES_GRANTS: dict[Role, frozenset[Permission]] = {
 }
 ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | extra
                          for role, extra in _MODES_GRANTS.items()})
+
+# Tasks (tasks/): staff read the tasks of their area; commanders, dispatchers and committees
+# create, assign, verify and call volunteers out; grid workers and volunteers sweep
+# buildings (claim, submit, verify a colleague's building) in their area. Anyone linked to a
+# person (or a liaison, for their organisation) works on the tasks assigned to them without
+# any of these permissions.
+_TASK_STAFF = frozenset({P.TASK_READ, P.TASK_WRITE, P.SWEEP_WORK, P.CALLOUT_MANAGE})
+_TASKS_GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.DISTRICT_COMMANDER: _TASK_STAFF,
+    Role.STREET_COMMANDER: _TASK_STAFF,
+    Role.STREET_DISPATCHER: _TASK_STAFF,
+    Role.COMMUNITY_COMMITTEE: _TASK_STAFF,
+    Role.GRID_WORKER: frozenset({P.TASK_READ, P.SWEEP_WORK}),
+    Role.VOLUNTEER: frozenset({P.SWEEP_WORK}),
+    Role.AUDITOR: frozenset({P.TASK_READ}),
+}
+ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | extra
+                         for role, extra in _TASKS_GRANTS.items()})
 
 AREA_SCOPED = frozenset({
     Role.DISTRICT_COMMANDER, Role.STREET_COMMANDER, Role.STREET_DISPATCHER,

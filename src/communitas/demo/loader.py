@@ -39,6 +39,7 @@ from communitas.resources.schemas import (
     ResourceCategoryCreate,
     ResourceTypeCreate,
 )
+from communitas.tasks.demo import create_demo_tasks
 
 DEMO_SEED = 42
 DEMO_PASSWORD = "communitas-demo"
@@ -101,7 +102,14 @@ def build_demo(session: Session, *, seed: int = DEMO_SEED, scale: p.Scale = "dis
         _load(start, _("People"), plan.people, lambda items: actors.create_people(
             session, principal=SYSTEM, items=[_person(x) for x in items]))
         _create_logins(session, plan)
+        create_demo_tasks(session, community=_first_community(plan),
+                          hold_minutes=get_settings().sweep_hold_minutes)
     return summarise(plan)
+
+
+def _first_community(plan: p.CityPlan) -> str:
+    street = plan.areas_of_kind("street")[0].code
+    return next(a.code for a in plan.areas_of_kind("community") if a.parent_code == street)
 
 
 def _load(start: Callable[[str, int], Callable[[int], None]], label: str,
@@ -187,14 +195,21 @@ def _create_logins(session: Session, plan: p.CityPlan) -> None:
                        if o.sector == "delivery_platform")
     resident = next(x.code for x in plan.people if x.kind == "resident"
                     and x.area_code.startswith(community))
+    # The grid worker and volunteer logins are people, so they can take tasks and sweep.
+    grid_worker = min((x.code for x in plan.people if x.kind == "grid_worker"
+                       and x.area_code == community), default=None)
+    volunteer = min((x.code for x in plan.people if x.kind == "volunteer"
+                     and x.area_code.startswith(community)), default=None)
     specs: list[tuple[str, Role, dict[str, str]]] = [
         ("admin", Role.PLATFORM_ADMIN, {}),
         ("district", Role.DISTRICT_COMMANDER, {"scope_area_code": district}),
         ("street", Role.STREET_COMMANDER, {"scope_area_code": street}),
         ("dispatcher", Role.STREET_DISPATCHER, {"scope_area_code": street}),
         ("committee", Role.COMMUNITY_COMMITTEE, {"scope_area_code": community}),
-        ("grid", Role.GRID_WORKER, {"scope_area_code": community}),
-        ("volunteer", Role.VOLUNTEER, {"scope_area_code": community}),
+        ("grid", Role.GRID_WORKER, {"scope_area_code": community,
+                                    **({"person_code": grid_worker} if grid_worker else {})}),
+        ("volunteer", Role.VOLUNTEER, {"scope_area_code": community,
+                                       **({"person_code": volunteer} if volunteer else {})}),
         ("liaison", Role.ORG_LIAISON, {"scope_org_code": liaison_org}),
         ("resident", Role.RESIDENT, {"person_code": resident}),
         ("auditor", Role.AUDITOR, {"scope_area_code": district}),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-28 21:32:43.816497
+Create Date: 2026-11-28 21:42:32.160292
 """
 
 from __future__ import annotations
@@ -236,6 +236,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_resource_types_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_resource_types_kind'), ['kind'], unique=False)
 
+    op.create_table('sweeps',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('hold_minutes', sa.Integer(), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_sweeps_area_id_areas')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sweeps'))
+    )
+    with op.batch_alter_table('sweeps', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sweeps_area_id'), ['area_id'], unique=False)
+
     op.create_table('trigger_rules',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
@@ -402,6 +415,52 @@ def upgrade() -> None:
     with op.batch_alter_table('qualifications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_qualifications_person_id'), ['person_id'], unique=False)
 
+    op.create_table('tasks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('open', 'assigned', 'accepted', 'in_progress', 'done', 'verified', 'cannot_complete', name='taskstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('priority', sa.SmallInteger(), nullable=False),
+    sa.Column('due_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('lon', sa.Float(), nullable=True),
+    sa.Column('lat', sa.Float(), nullable=True),
+    sa.Column('assignee_person_id', sa.Integer(), nullable=True),
+    sa.Column('assignee_org_id', sa.Integer(), nullable=True),
+    sa.Column('source_kind', sa.String(length=32), nullable=True),
+    sa.Column('source_id', sa.String(length=64), nullable=True),
+    sa.Column('reason', sa.String(length=500), nullable=True),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('assigned_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('accepted_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('done_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('done_by', sa.String(length=64), nullable=True),
+    sa.Column('verified_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('verified_by', sa.String(length=64), nullable=True),
+    sa.Column('closed_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sweep_id', sa.Integer(), nullable=True),
+    sa.Column('holder_person_id', sa.Integer(), nullable=True),
+    sa.Column('hold_expires_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('swept_by_person_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_tasks_area_id_areas')),
+    sa.ForeignKeyConstraint(['assignee_org_id'], ['organisations.id'], name=op.f('fk_tasks_assignee_org_id_organisations')),
+    sa.ForeignKeyConstraint(['assignee_person_id'], ['people.id'], name=op.f('fk_tasks_assignee_person_id_people')),
+    sa.ForeignKeyConstraint(['holder_person_id'], ['people.id'], name=op.f('fk_tasks_holder_person_id_people')),
+    sa.ForeignKeyConstraint(['sweep_id'], ['sweeps.id'], name=op.f('fk_tasks_sweep_id_sweeps'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['swept_by_person_id'], ['people.id'], name=op.f('fk_tasks_swept_by_person_id_people')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks'))
+    )
+    with op.batch_alter_table('tasks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tasks_area_id'), ['area_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tasks_assignee_org_id'), ['assignee_org_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tasks_assignee_person_id'), ['assignee_person_id'], unique=False)
+        batch_op.create_index('ix_tasks_source', ['source_kind', 'source_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tasks_status'), ['status'], unique=False)
+        batch_op.create_index('ix_tasks_status_due', ['status', 'due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tasks_sweep_id'), ['sweep_id'], unique=False)
+
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=64), nullable=False),
@@ -419,6 +478,23 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
+    op.create_table('callouts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('head_count', sa.Integer(), nullable=False),
+    sa.Column('filled', sa.Integer(), nullable=False),
+    sa.Column('skill', sa.String(length=48), nullable=True),
+    sa.Column('qualification', sa.String(length=128), nullable=True),
+    sa.Column('max_km', sa.Float(), nullable=True),
+    sa.Column('at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_callouts_task_id_tasks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_callouts'))
+    )
+    with op.batch_alter_table('callouts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_callouts_task_id'), ['task_id'], unique=False)
+
     op.create_table('requests',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reference', sa.String(length=24), nullable=False),
@@ -477,6 +553,52 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_requests_sla_due_at'), ['sla_due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_requests_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_requests_triaged_at'), ['triaged_at'], unique=False)
+
+    op.create_table('task_checklist_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('text', sa.String(length=200), nullable=False),
+    sa.Column('done', sa.Boolean(), nullable=False),
+    sa.Column('ticked_by', sa.String(length=64), nullable=True),
+    sa.Column('ticked_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_task_checklist_items_task_id_tasks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_task_checklist_items')),
+    sa.UniqueConstraint('task_id', 'position', name=op.f('uq_task_checklist_items_task_id_position'))
+    )
+    with op.batch_alter_table('task_checklist_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_task_checklist_items_task_id'), ['task_id'], unique=False)
+
+    op.create_table('task_notes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('author', sa.String(length=64), nullable=False),
+    sa.Column('at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_task_notes_task_id_tasks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_task_notes'))
+    )
+    with op.batch_alter_table('task_notes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_task_notes_task_id'), ['task_id'], unique=False)
+
+    op.create_table('callout_invitations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('callout_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('distance_km', sa.Float(), nullable=True),
+    sa.Column('status', sa.Enum('invited', 'assigned', 'standby', 'declined', name='invitationstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('invited_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('responded_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('hours', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['callout_id'], ['callouts.id'], name=op.f('fk_callout_invitations_callout_id_callouts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_callout_invitations_person_id_people')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_callout_invitations')),
+    sa.UniqueConstraint('callout_id', 'person_id', name=op.f('uq_callout_invitations_callout_id_person_id'))
+    )
+    with op.batch_alter_table('callout_invitations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_callout_invitations_callout_id'), ['callout_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_callout_invitations_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_callout_invitations_status'), ['status'], unique=False)
 
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -567,6 +689,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_notifications_created_at'))
 
     op.drop_table('notifications')
+    with op.batch_alter_table('callout_invitations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_callout_invitations_status'))
+        batch_op.drop_index(batch_op.f('ix_callout_invitations_person_id'))
+        batch_op.drop_index(batch_op.f('ix_callout_invitations_callout_id'))
+
+    op.drop_table('callout_invitations')
+    with op.batch_alter_table('task_notes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_task_notes_task_id'))
+
+    op.drop_table('task_notes')
+    with op.batch_alter_table('task_checklist_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_task_checklist_items_task_id'))
+
+    op.drop_table('task_checklist_items')
     with op.batch_alter_table('requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_requests_triaged_at'))
         batch_op.drop_index(batch_op.f('ix_requests_status'))
@@ -582,7 +718,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_requests_area_id'))
 
     op.drop_table('requests')
+    with op.batch_alter_table('callouts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_callouts_task_id'))
+
+    op.drop_table('callouts')
     op.drop_table('users')
+    with op.batch_alter_table('tasks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tasks_sweep_id'))
+        batch_op.drop_index('ix_tasks_status_due')
+        batch_op.drop_index(batch_op.f('ix_tasks_status'))
+        batch_op.drop_index('ix_tasks_source')
+        batch_op.drop_index(batch_op.f('ix_tasks_assignee_person_id'))
+        batch_op.drop_index(batch_op.f('ix_tasks_assignee_org_id'))
+        batch_op.drop_index(batch_op.f('ix_tasks_area_id'))
+
+    op.drop_table('tasks')
     with op.batch_alter_table('qualifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_qualifications_person_id'))
 
@@ -624,6 +774,10 @@ def downgrade() -> None:
 
     op.drop_table('warning_areas')
     op.drop_table('trigger_rules')
+    with op.batch_alter_table('sweeps', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sweeps_area_id'))
+
+    op.drop_table('sweeps')
     with op.batch_alter_table('resource_types', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_resource_types_kind'))
         batch_op.drop_index(batch_op.f('ix_resource_types_category_id'))

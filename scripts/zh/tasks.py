@@ -1,0 +1,45 @@
+"""Chinese translations for the tasks domain (tasks, sweeps, call-outs)."""
+
+ZH = {
+    "A sweep covers a community or a grid, not a {kind}": "排查只能覆盖社区或网格，不能是{kind}",
+    "A task that is {status} cannot take the action {action}":
+        "状态为 {status} 的任务不能执行操作 {action}",
+    "Accepted": "已接受",
+    "Area": "区域",
+    "Assigned": "已指派",
+    "Assignee": "承担者",
+    "Cannot complete": "无法完成",
+    "Done": "已完成",
+    "Due": "截止时间",
+    "ID": "编号",
+    "In progress": "进行中",
+    "Invite at least as many volunteers as places": "邀请的志愿者人数不能少于所需名额",
+    "Name one assignee: a person or an organisation": "请指定一个承担者：个人或组织",
+    "No volunteer fits this call-out": "没有符合本次召集条件的志愿者",
+    "Only a volunteer who took a place can log hours": "只有已获得名额的志愿者才能登记工时",
+    "Only an account linked to a person can sweep or verify": "只有关联到人员的账号才能排查或核验",
+    "Only assign names an assignee": "只有“指派”操作可以指定承担者",
+    "Open": "待领取",
+    "Priority": "优先级",
+    "Say why the task cannot be completed": "请说明任务无法完成的原因",
+    "Someone else holds this building until {until}": "此楼栋已由他人领取，保留至 {until}",
+    "Someone other than the person who did the work must verify it":
+        "必须由完成工作者以外的另一人核验",
+    "Sweep buildings are claimed, submitted and verified through the sweep":
+        "排查楼栋须通过排查任务领取、提交和核验",
+    "Sweep {id} of {area}: {count} buildings; a claim holds for {minutes} minutes":
+        "排查 {id}（{area}）：共 {count} 栋楼；每次领取保留 {minutes} 分钟",
+    "The checklist of a closed task cannot change": "已关闭任务的检查清单不能修改",
+    "The task is closed": "任务已关闭",
+    "There are no buildings under {value}": "{value} 下没有楼栋",
+    "This invitation has already been answered": "该邀请已经答复过",
+    "Title": "标题",
+    "Unknown call-out {value}": "未知的召集 {value}",
+    "Unknown checklist item {value}": "未知的检查项 {value}",
+    "Unknown invitation {value}": "未知的邀请 {value}",
+    "Unknown sweep {value}": "未知的排查 {value}",
+    "Unknown task {value}": "未知的任务 {value}",
+    "Verified": "已核验",
+    "You do not hold this building": "你没有领取此楼栋",
+    "{shown} of {total} tasks": "共 {total} 项任务，显示 {shown} 项",
+}
