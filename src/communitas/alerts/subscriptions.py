@@ -117,8 +117,8 @@ def list_deliveries(session: Session, *, principal: Principal, notice_id: int | 
         query = query.where(OutboxMessage.status == status)
     rows, total = paginate(session, query, page=page, page_size=page_size)
     person_ids = {r.person_id for r in rows if r.person_id is not None}
-    codes = dict(session.execute(select(Person.id, Person.code).where(
-        Person.id.in_(person_ids)))) if person_ids else {}
+    codes: dict[int, str] = {pid: code for pid, code in session.execute(
+        select(Person.id, Person.code).where(Person.id.in_(person_ids)))} if person_ids else {}
     items = [DeliveryRead(
         id=r.id, notice_id=r.notice_id, channel=r.channel,
         person_code=codes.get(r.person_id) if r.person_id else None,
