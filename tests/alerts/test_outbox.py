@@ -53,21 +53,21 @@ def test_in_app_deliveries_land_in_each_residents_feed_once(
     assert len(_feed(db)) == 2
 
 
-def test_a_worker_that_dies_after_claiming_loses_nothing_and_doubles_nothing(
+def test_an_in_app_worker_that_dies_mid_batch_leaves_nothing_half_done(
         db: Session, session_factory: sessionmaker[Session]) -> None:
+    """In-app delivery claims, delivers and marks in one transaction: a worker killed before
+    its commit leaves every row pending, and the next worker delivers each exactly once."""
     staff = build_notice_world(db)
     clock = FixedClock(START)
     notice = sent_notice(db, staff, clock)
     db.commit()
-    with unit_of_work(session_factory) as session:  # worker A claims a batch, then dies
-        dead_worker = outbox.claim(session, channel=Channel.IN_APP, now=clock.now(),
-                                   policy=POLICY)
-    assert len(dead_worker.ids) == 2
-    assert drain(session_factory, senders={}, policy=POLICY, clock=clock).delivered == 0
-    clock.advance(timedelta(seconds=POLICY.lease_seconds + 1))  # A's lease runs out
+    dying = session_factory()
+    assert outbox.deliver_in_app(dying, now=clock.now(), limit=10) == 2
+    dying.rollback()  # the process dies before committing
+    dying.close()
+    assert _feed(db) == [] and _statuses(db, notice.id) == {"pending": 2}
     assert drain(session_factory, senders={}, policy=POLICY, clock=clock).delivered == 2
-    with unit_of_work(session_factory) as session:  # A wakes up and finishes its batch
-        assert outbox.deliver_in_app(session, batch=dead_worker, now=clock.now()) == 0
+    assert drain(session_factory, senders={}, policy=POLICY, clock=clock).delivered == 0
     assert len(_feed(db)) == 2 and _statuses(db, notice.id) == {"delivered": 2}
 
 

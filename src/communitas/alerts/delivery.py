@@ -105,17 +105,20 @@ def drain_channel(factory: sessionmaker[Session], *, channel: Channel, clock: Cl
     """Claim and deliver batches of one channel until nothing is due (or ``max_batches``)."""
     batches = 0
     while max_batches is None or batches < max_batches:
+        batches += 1
+        if channel is Channel.IN_APP:
+            with unit_of_work(factory) as session:
+                done = outbox.deliver_in_app(session, now=clock.now(), limit=policy.batch_size)
+            if not done:
+                return
+            report.delivered += done
+            report.by_channel["in_app"] = report.by_channel.get("in_app", 0) + done
+            continue
         with unit_of_work(factory) as session:
             batch = outbox.claim(session, channel=channel, now=clock.now(), policy=policy)
         if not batch.ids:
             return
-        batches += 1
-        if channel is Channel.IN_APP:
-            with unit_of_work(factory) as session:
-                done = outbox.deliver_in_app(session, batch=batch, now=clock.now())
-            report.delivered += done
-            report.by_channel["in_app"] = report.by_channel.get("in_app", 0) + done
-        elif sender is None:
+        if sender is None:
             with unit_of_work(factory) as session:
                 report.dead += outbox.give_up(session, batch=batch,
                                               reason=f"channel {channel.value} is not set up")

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -127,7 +128,11 @@ class OutboxMessage(Base):
     __table_args__ = (
         UniqueConstraint("notice_id", "channel", "person_id"),
         UniqueConstraint("notice_id", "channel", "subscription_id"),
-        Index("ix_notice_outbox_due", "status", "channel", "next_attempt_at"),
+        # Only undelivered rows are indexed: delivering a row drops it from the index, and
+        # the workers' queries name ``delivered_at IS NULL`` so both databases use it.
+        Index("ix_notice_outbox_due", "status", "channel", "next_attempt_at",
+              sqlite_where=text("delivered_at IS NULL"),
+              postgresql_where=text("delivered_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -153,6 +158,6 @@ class FeedItem(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"))
     outbox_id: Mapped[int] = mapped_column(BigId, unique=True)
     delivered_at: Mapped[datetime] = mapped_column(UTCDateTime)

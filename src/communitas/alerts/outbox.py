@@ -1,8 +1,8 @@
 """The transactional outbox: queue deliveries with a notice, claim them in batches, record
 each outcome, retry with exponential back-off, and keep a dead-letter list.
 
-A row moves ``pending → claimed → delivered`` for the in-app feed (one transaction delivers
-the whole batch), and ``pending → claimed → sending → delivered`` for external channels, the
+A row moves ``pending → delivered`` for the in-app feed (one transaction claims and delivers
+a whole batch), and ``pending → claimed → sending → delivered`` for external channels, the
 ``sending`` mark committed before the message leaves. A worker that dies leaves ``claimed``
 rows (never sent: another worker takes them once the lease runs out) or at most one
 ``sending`` row per worker (its outcome unknown: it goes to the dead-letter list rather than
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, insert, literal, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 # Fan-out is one INSERT … SELECT over the residents of the covered subtrees, so it joins the
@@ -136,6 +136,18 @@ def queue_notice(session: Session, *, notice: Notice, covered: Sequence[Area],
     return counts
 
 
+def _due(session: Session, channel: Channel, status: DeliveryStatus, now: datetime,
+         limit: int) -> Select[tuple[int]]:
+    """Ids of rows due now, oldest first; on PostgreSQL skipping rows another worker locks."""
+    due = (select(OutboxMessage.id)
+           .where(OutboxMessage.delivered_at.is_(None), OutboxMessage.status == status,
+                  OutboxMessage.channel == channel, OutboxMessage.next_attempt_at <= now)
+           .order_by(OutboxMessage.next_attempt_at).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    return due
+
+
 def claim(session: Session, *, channel: Channel, now: datetime, policy: OutboxPolicy,
           limit: int | None = None) -> Batch:
     """Lease up to ``limit`` due rows of one channel: retries whose time has come, and rows
@@ -147,12 +159,7 @@ def claim(session: Session, *, channel: Channel, now: datetime, policy: OutboxPo
     for status in (S.CLAIMED, S.PENDING):
         if len(ids) >= wanted:
             break
-        due = (select(OutboxMessage.id)
-               .where(OutboxMessage.status == status, OutboxMessage.channel == channel,
-                      OutboxMessage.next_attempt_at <= now)
-               .order_by(OutboxMessage.next_attempt_at).limit(wanted - len(ids)))
-        if session.get_bind().dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
+        due = _due(session, channel, status, now, wanted - len(ids))
         # The status and time are checked again in the UPDATE itself: on SQLite this
         # conditional update is the claim (writers are serialised by BEGIN IMMEDIATE).
         claimed = session.execute(
@@ -166,31 +173,24 @@ def claim(session: Session, *, channel: Channel, now: datetime, policy: OutboxPo
     return Batch(channel=channel, token=token, ids=sorted(ids))
 
 
-def _chunks(ids: Sequence[int], size: int = 5000) -> list[Sequence[int]]:
-    return [ids[i:i + size] for i in range(0, len(ids), size)]
+def deliver_in_app(session: Session, *, now: datetime, limit: int) -> int:
+    """Deliver up to ``limit`` due in-app rows into the residents' feeds, in this transaction.
 
-
-def deliver_in_app(session: Session, *, batch: Batch, now: datetime) -> int:
-    """Put the batch's notices into the residents' feeds, set-based, in one transaction.
-
-    Only rows still held under this batch's token are delivered, and a feed holds one item
-    per resident and notice (a unique key), so a stale worker delivers nothing twice."""
-    delivered = 0
-    for chunk in _chunks(batch.ids):
-        mine = (OutboxMessage.id.in_(chunk), OutboxMessage.claim_token == batch.token,
-                OutboxMessage.status == S.CLAIMED, OutboxMessage.channel == Channel.IN_APP)
-        result = session.execute(
-            update(OutboxMessage).where(*mine)
-            .values(status=S.DELIVERED, delivered_at=now, attempts=OutboxMessage.attempts + 1),
-            execution_options={"synchronize_session": False})
-        delivered += int(result.rowcount)  # type: ignore[attr-defined]
-        rows = (select(OutboxMessage.person_id, OutboxMessage.notice_id, OutboxMessage.id,
-                       literal(now, UTCDateTime()))
-                .where(OutboxMessage.id.in_(chunk), OutboxMessage.claim_token == batch.token,
-                       OutboxMessage.status == S.DELIVERED))
-        session.execute(insert(FeedItem).from_select(
-            ["person_id", "notice_id", "outbox_id", "delivered_at"], rows))
-    return delivered
+    The feed is in the same database, so claiming, delivering and marking are one atomic
+    step: a worker that dies mid-batch leaves nothing behind. A feed holds one item per
+    resident and notice, and one per outbox row (unique keys), so no race delivers twice."""
+    due = _due(session, Channel.IN_APP, S.PENDING, now, limit)
+    rows = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == S.PENDING)
+        .values(status=S.DELIVERED, delivered_at=now, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.id, OutboxMessage.person_id, OutboxMessage.notice_id),
+        execution_options={"synchronize_session": False}).all()
+    if rows:
+        session.execute(insert(FeedItem), [
+            {"outbox_id": outbox_id, "person_id": person_id, "notice_id": notice_id,
+             "delivered_at": now} for outbox_id, person_id, notice_id in rows])
+    return len(rows)
 
 
 def start_sending(session: Session, *, outbox_id: int, token: str) -> bool:
@@ -240,7 +240,8 @@ def expire_interrupted(session: Session, *, now: datetime) -> int:
     they go to the dead-letter list for a person to check."""
     result = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == S.SENDING, OutboxMessage.next_attempt_at <= now)
+        .where(OutboxMessage.delivered_at.is_(None), OutboxMessage.status == S.SENDING,
+               OutboxMessage.next_attempt_at <= now)
         .values(status=S.DEAD, claim_token=None,
                 last_error="interrupted while sending; not resent (at most once)"),
         execution_options={"synchronize_session": False})

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-28 21:10:55.358621
+Create Date: 2026-11-28 21:16:09.681038
 """
 
 from __future__ import annotations
@@ -469,9 +469,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('outbox_id', name=op.f('uq_feed_items_outbox_id')),
     sa.UniqueConstraint('person_id', 'notice_id', name=op.f('uq_feed_items_person_id_notice_id'))
     )
-    with op.batch_alter_table('feed_items', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_feed_items_notice_id'), ['notice_id'], unique=False)
-
     op.create_table('notice_outbox',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('notice_id', sa.Integer(), nullable=False),
@@ -492,7 +489,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('notice_id', 'channel', 'subscription_id', name=op.f('uq_notice_outbox_notice_id_channel_subscription_id'))
     )
     with op.batch_alter_table('notice_outbox', schema=None) as batch_op:
-        batch_op.create_index('ix_notice_outbox_due', ['status', 'channel', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_notice_outbox_due', ['status', 'channel', 'next_attempt_at'], unique=False, sqlite_where=sa.text('delivered_at IS NULL'), postgresql_where=sa.text('delivered_at IS NULL'))
 
     op.create_table('qualifications',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -688,12 +685,9 @@ def downgrade() -> None:
 
     op.drop_table('qualifications')
     with op.batch_alter_table('notice_outbox', schema=None) as batch_op:
-        batch_op.drop_index('ix_notice_outbox_due')
+        batch_op.drop_index('ix_notice_outbox_due', sqlite_where=sa.text('delivered_at IS NULL'), postgresql_where=sa.text('delivered_at IS NULL'))
 
     op.drop_table('notice_outbox')
-    with op.batch_alter_table('feed_items', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_feed_items_notice_id'))
-
     op.drop_table('feed_items')
     with op.batch_alter_table('capacity_offer_areas', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_capacity_offer_areas_area_id'))
