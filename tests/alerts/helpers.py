@@ -102,7 +102,7 @@ def fake_receiver(answers: list[int] | None = None) -> Iterator[FakeReceiver]:
     state = FakeReceiver(url="", answers=list(answers or []))
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             state.received.append(Received(self.path, dict(self.headers),
                                            self.rfile.read(length)))

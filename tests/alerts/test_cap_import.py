@@ -82,7 +82,7 @@ def test_a_broken_file_is_refused_naming_the_element(db: Session, client: TestCl
 
 def test_only_roles_with_the_import_permission_import(db: Session, client: TestClient) -> None:
     _district(db, client)
-    status, body = _post(client, "red_rainstorm_actual.xml", login(client, "author"))
+    status, _body = _post(client, "red_rainstorm_actual.xml", login(client, "author"))
     assert status == 403
 
 

@@ -16,12 +16,11 @@ from communitas.alerts import notice_service as notices
 from communitas.alerts.cap import parse_cap
 from communitas.alerts.models import Channel, NoticeState, OutboxMessage
 from communitas.alerts.schemas import NoticeCancel, NoticeRevision
-from communitas.auth.roles import Role
 from communitas.clock import FixedClock
 from communitas.errors import Conflict, NotFound, PermissionDenied
 from communitas.events import Event, verify_chain
 from tests.alerts.helpers import ISSUER, START, build_notice_world, counts, notice_body, sent_notice
-from tests.factories import COMMUNITY_A1, COMMUNITY_A2, STREET_A, login, make_user
+from tests.factories import COMMUNITY_A1, COMMUNITY_A2, login
 
 
 def test_a_public_notice_needs_a_second_person_to_approve_it(db: Session) -> None:

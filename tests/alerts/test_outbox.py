@@ -3,6 +3,7 @@ channel even when a worker dies mid-batch, retries with back-off, and the dead-l
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -11,14 +12,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from communitas.alerts import outbox
 from communitas.alerts.channels import DeliveryError, Message
 from communitas.alerts.channels.webhook import WebhookSender
-from communitas.alerts.delivery import drain, drain_channel, DrainReport
+from communitas.alerts.delivery import DrainReport, drain, drain_channel
 from communitas.alerts.models import Channel, DeliveryStatus, FeedItem, OutboxMessage
 from communitas.alerts.outbox import OutboxPolicy
 from communitas.alerts.schemas import SubscriptionCreate
 from communitas.alerts.subscriptions import create_subscription
 from communitas.auth.permissions import SYSTEM
 from communitas.clock import FixedClock
-from communitas.db import unit_of_work
 from communitas.events import Event
 from tests.alerts.helpers import START, build_notice_world, fake_receiver, sent_notice
 from tests.factories import COMMUNITY_A1, STREET_A
@@ -96,11 +96,9 @@ def test_a_worker_that_dies_mid_batch_never_sends_a_message_twice(
             WebhookSender(timeout=5)(message)
             sent.append(message.outbox_id)
 
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             drain_channel(session_factory, channel=Channel.WEBHOOK, clock=clock,
                           policy=POLICY, sender=crashing, report=DrainReport())
-        except KeyboardInterrupt:
-            pass
         assert len(receiver.received) == 2
         assert _statuses(db, notice.id) == {"delivered": 2, "sending": 1, "claimed": 2}
         senders = {Channel.WEBHOOK: WebhookSender(timeout=5)}

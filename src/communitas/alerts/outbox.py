@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
@@ -91,8 +92,7 @@ def _queue_residents(session: Session, notice_id: int, channel: Channel, root: A
         select(literal(notice_id), literal(channel.value), Person.id, literal(None),
                literal(S.PENDING.value), literal(0), literal(now, UTCDateTime()))
         .join(Area, Area.id == Person.area_id)
-        .where(Person.kind == PersonKind.RESIDENT, Area.path >= low, Area.path < high)
-        .order_by(Person.id))
+        .where(Person.kind == PersonKind.RESIDENT, Area.path >= low, Area.path < high))
     if channel is Channel.SMS:
         residents = residents.where(Person.phone.is_not(None), Person.phone != "")
     result = session.execute(insert(OutboxMessage).from_select(_QUEUED_COLUMNS, residents))
@@ -137,7 +137,7 @@ def queue_notice(session: Session, *, notice: Notice, covered: Sequence[Area],
 
 
 def _due(session: Session, channel: Channel, status: DeliveryStatus, now: datetime,
-         limit: int) -> Select[tuple[int]]:
+         limit: int) -> Select[Any]:
     """Ids of rows due now, oldest first; on PostgreSQL skipping rows another worker locks."""
     due = (select(OutboxMessage.id)
            .where(OutboxMessage.delivered_at.is_(None), OutboxMessage.status == status,
@@ -180,17 +180,24 @@ def deliver_in_app(session: Session, *, now: datetime, limit: int) -> int:
     step: a worker that dies mid-batch leaves nothing behind. A feed holds one item per
     resident and notice, and one per outbox row (unique keys), so no race delivers twice."""
     due = _due(session, Channel.IN_APP, S.PENDING, now, limit)
-    rows = session.execute(
+    token = uuid.uuid4().hex
+    ids = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == S.PENDING)
-        .values(status=S.DELIVERED, delivered_at=now, attempts=OutboxMessage.attempts + 1)
-        .returning(OutboxMessage.id, OutboxMessage.person_id, OutboxMessage.notice_id),
-        execution_options={"synchronize_session": False}).all()
-    if rows:
-        session.execute(insert(FeedItem), [
-            {"outbox_id": outbox_id, "person_id": person_id, "notice_id": notice_id,
-             "delivered_at": now} for outbox_id, person_id, notice_id in rows])
-    return len(rows)
+        .values(status=S.DELIVERED, delivered_at=now, attempts=OutboxMessage.attempts + 1,
+                claim_token=token)
+        .returning(OutboxMessage.id),
+        execution_options={"synchronize_session": False}).scalars().all()
+    if ids:
+        # Due rows are taken oldest first, so a batch is (nearly) one id range: the feed
+        # rows are copied set-based over that range, picking this batch's rows by token.
+        mine = (select(OutboxMessage.person_id, OutboxMessage.notice_id, OutboxMessage.id,
+                       literal(now, UTCDateTime()))
+                .where(OutboxMessage.id.between(min(ids), max(ids)),
+                       OutboxMessage.claim_token == token))
+        session.execute(insert(FeedItem).from_select(
+            ["person_id", "notice_id", "outbox_id", "delivered_at"], mine))
+    return len(ids)
 
 
 def start_sending(session: Session, *, outbox_id: int, token: str) -> bool:
