@@ -28,7 +28,7 @@ from communitas.events import Event
 from tests.actors.helpers import BUILDING_A1, BUILDING_A1_2, BUILDING_B1, make_person
 from tests.factories import COMMUNITY_A1, COMMUNITY_B1, STREET_A, build_city, make_user
 
-ISSUER = Issuer(sender="communitas.test", unit_code="31011541600000")
+ISSUER = Issuer(sender="communitas.local", unit_code="31011541600000")  # the defaults
 START = datetime(2026, 7, 20, 0, 0, tzinfo=UTC)
 PHONES = {"R1": "13900000001", "R2": "13900000002", "R3": "13900000003"}
 

@@ -19,7 +19,9 @@ from communitas.alerts.schemas import SubscriptionCreate
 from communitas.alerts.subscriptions import create_subscription
 from communitas.auth.permissions import SYSTEM
 from communitas.clock import FixedClock
+from communitas.config import Settings
 from communitas.events import Event
+from communitas.scheduler import Scheduler, default_jobs
 from tests.alerts.helpers import START, build_notice_world, fake_receiver, sent_notice
 from tests.factories import COMMUNITY_A1, STREET_A
 
@@ -163,3 +165,14 @@ def test_a_channel_that_is_not_set_up_sends_its_rows_to_the_dead_letter_list(
     assert (report.delivered, report.dead) == (2, 2)
     assert _statuses(db, notice.id) == {"delivered": 2, "dead": 2}
     assert COMMUNITY_A1 in notice.area_codes
+
+
+def test_the_scheduler_delivers_notices_on_its_own(
+        db: Session, session_factory: sessionmaker[Session], settings: Settings) -> None:
+    staff = build_notice_world(db)
+    clock = FixedClock(START)
+    sent_notice(db, staff, clock)
+    db.commit()
+    timers = Scheduler(session_factory, default_jobs(settings), clock=clock)
+    assert timers.run_due()["notices.deliver"] == 2
+    assert len(_feed(db)) == 2

@@ -14,6 +14,7 @@ from communitas.alerts import outbox
 from communitas.alerts.models import (
     Channel,
     DeliveryStatus,
+    NoticeArea,
     NoticeSubscription,
     OutboxMessage,
 )
@@ -115,6 +116,11 @@ def list_deliveries(session: Session, *, principal: Principal, notice_id: int | 
         query = query.where(OutboxMessage.notice_id == notice_id)
     if status is not None:
         query = query.where(OutboxMessage.status == status)
+    scope = area_range(principal)
+    if notice_id is None and scope is not None:
+        query = query.where(OutboxMessage.notice_id.in_(
+            select(NoticeArea.notice_id).join(Area, Area.id == NoticeArea.area_id)
+            .where(Area.path >= scope[0], Area.path < scope[1])))
     rows, total = paginate(session, query, page=page, page_size=page_size)
     person_ids = {r.person_id for r in rows if r.person_id is not None}
     codes: dict[int, str] = {pid: code for pid, code in session.execute(
