@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from communitas.alerts.cap import MAX_CAP_BYTES
 from communitas.alerts.models import Notice, NoticeState
 from communitas.auth.roles import Role
 from communitas.cli import app
@@ -76,6 +77,8 @@ def test_a_broken_file_is_refused_naming_the_element(db: Session, client: TestCl
         b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
         b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">&x;</alert>'))
     assert hostile.status_code == 422 and hostile.json()["error"]["code"] == "hostile_xml"
+    huge = client.post("/api/cap/import", headers=headers, content=b" " * (MAX_CAP_BYTES + 5))
+    assert huge.status_code == 422 and huge.json()["error"]["code"] == "hostile_xml"
     db.expire_all()
     assert counts(db) == before
 
