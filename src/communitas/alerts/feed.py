@@ -5,7 +5,7 @@ Both show public notice text only; neither ever shows another resident or an add
 
 from __future__ import annotations
 
-from sqlalchemy import exists, literal, or_, select
+from sqlalchemy import exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from communitas.alerts.models import FeedItem, Notice, NoticeArea, NoticeState
@@ -34,8 +34,8 @@ def resident_feed(session: Session, *, principal: Principal, page: int = 1,
     query = (select(FeedItem, Notice).join(Notice, Notice.id == FeedItem.notice_id)
              .where(FeedItem.person_id == principal.person_id)
              .order_by(FeedItem.id.desc()))
-    total_query = select(FeedItem.id).where(FeedItem.person_id == principal.person_id)
-    _ids, total = paginate(session, total_query, page=1, page_size=1)
+    total = session.execute(select(func.count()).select_from(FeedItem).where(
+        FeedItem.person_id == principal.person_id)).scalar_one()
     rows = session.execute(query.limit(page_size).offset((page - 1) * page_size)).all()
     items = [FeedItemRead(
         id=item.id, notice_id=notice.id, identifier=notice.identifier,
