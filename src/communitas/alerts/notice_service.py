@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from communitas.alerts import outbox
@@ -73,6 +74,21 @@ def new_identifier(session: Session, *, unit_code: str, now: datetime) -> str:
     raise Conflict(_("Too many notices in one second; try again"), code="identifier_exhausted")
 
 
+def _insert_numbered(session: Session, notice: Notice, unit_code: str, now: datetime) -> None:
+    """Insert ``notice`` under the first free identifier; a concurrent writer that took the
+    same one makes us try the next."""
+    for _attempt in range(10):
+        notice.identifier = new_identifier(session, unit_code=unit_code, now=now)
+        try:
+            with session.begin_nested():
+                session.add(notice)
+                session.flush()
+            return
+        except IntegrityError:
+            continue
+    raise Conflict(_("Too many notices in one second; try again"), code="identifier_exhausted")
+
+
 def _named_areas(session: Session, principal: Principal, codes: list[str],
                  permission: Permission) -> list[Area]:
     found = []
@@ -131,7 +147,7 @@ def compose_notice(session: Session, *, principal: Principal, data: NoticeCreate
         raise ValidationFailed(_("The notice covers no area in your scope"),
                                code="no_area_covered", details={"field": "polygons"})
     notice = Notice(
-        identifier=new_identifier(session, unit_code=issuer.unit_code, now=now),
+        identifier="",
         sender=issuer.sender, msg_type="Alert", status=data.status, scope=data.scope,
         state=NoticeState.DRAFT, source="composed", category=data.category,
         hazard=data.hazard, severity=data.severity, urgency=data.urgency,
@@ -140,8 +156,7 @@ def compose_notice(session: Session, *, principal: Principal, data: NoticeCreate
             data.area_codes)), polygons=polygons, circles=circles,
         channels=list(dict.fromkeys(data.channels)), references=[], expires_at=data.expires_at,
         author=principal.actor, created_at=now)
-    session.add(notice)
-    session.flush()
+    _insert_numbered(session, notice, issuer.unit_code, now)
     cover_areas(session, notice, covered)
     _event(session, principal, notice, "notice.composed", clock,
            areas=[a.code for a in covered[:50]], area_count=len(covered))
@@ -236,14 +251,12 @@ def _follow_up(session: Session, principal: Principal, earlier: Notice, msg_type
     assert earlier.sent_at is not None
     reference = format_reference(earlier.sender, earlier.identifier, earlier.sent_at)
     notice = Notice(**{
-        **copied, **changes, "identifier": new_identifier(
-            session, unit_code=issuer.unit_code, now=now),
+        **copied, **changes, "identifier": "",
         "msg_type": msg_type, "state": NoticeState.DRAFT, "source": "composed",
         "references": [*earlier.references, reference], "references_notice_id": earlier.id,
         "author": principal.actor, "created_at": now, "approved_by": None,
         "approved_at": None, "sent_by": None, "sent_at": None})
-    session.add(notice)
-    session.flush()
+    _insert_numbered(session, notice, issuer.unit_code, now)
     cover_areas(session, notice, covered_area_rows(session, earlier.id))
     _event(session, principal, notice, f"notice.{msg_type.lower()}_composed", clock,
            references=notice.references)
