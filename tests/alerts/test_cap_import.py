@@ -102,3 +102,28 @@ def test_cap_import_on_the_command_line(city_database: str) -> None:  # noqa: F8
     with unit_of_work(make_session_factory(engine)) as session:
         assert len(session.execute(select(Notice)).scalars().all()) == 1
     engine.dispose()
+
+
+def test_a_received_alert_is_relayed_to_residents_as_our_own_notice(
+        db: Session, client: TestClient) -> None:
+    headers = _district(db, client)
+    make_user(db, "district2", Role.DISTRICT_COMMANDER, area_code=DISTRICT)
+    db.commit()
+    xml = (SAMPLES / "red_rainstorm_actual.xml").read_bytes().replace(b"2024-07-20",
+                                                                      b"2099-07-20")
+    received = client.post("/api/cap/import", content=xml, headers=headers).json()["notice"]
+    relayed = client.post(f"/api/notices/{received['id']}/relay", json={}, headers=headers)
+    assert relayed.status_code == 201, relayed.text
+    notice = relayed.json()
+    assert (notice["state"], notice["source"], notice["sender"]) == (
+        "draft", "relayed", "communitas.local")
+    assert notice["references"][0].startswith(f"{received['sender']},{received['identifier']},")
+    assert notice["covered_area_codes"] == received["covered_area_codes"]
+    second = login(client, "district2")
+    assert client.post(f"/api/notices/{notice['id']}/approve", headers=second).status_code == 200
+    sent = client.post(f"/api/notices/{notice['id']}/send", headers=headers).json()
+    assert {(c["channel"], c["count"]) for c in sent["counts"]} == {("in_app", 2)}
+    assert client.get(f"/api/notices/{received['id']}").json()["state"] == "received"
+    old = _post(client, "red_rainstorm_update.xml", headers)[1]["notice"]  # expired in 2024
+    stale = client.post(f"/api/notices/{old['id']}/relay", json={}, headers=headers)
+    assert stale.status_code == 422 and stale.json()["error"]["code"] == "notice_expired"

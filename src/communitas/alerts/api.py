@@ -19,6 +19,7 @@ from communitas.alerts.schemas import (
     NoticeCancel,
     NoticeCreate,
     NoticeRead,
+    NoticeRelay,
     NoticeRevision,
     SubscriptionCreate,
     SubscriptionRead,
@@ -103,6 +104,18 @@ def cancel(notice_id: int, body: NoticeCancel, session: SessionDep,
     """A draft CAP Cancel of a sent notice, referencing it."""
     notice = notices.cancel_notice(session, principal=principal, notice_id=notice_id,
                                    data=body, issuer=Issuer.from_settings(settings))
+    session.commit()
+    return _read(session, notice.id)
+
+
+@router.post("/api/notices/{notice_id}/relay", response_model=NoticeRead,
+             status_code=status.HTTP_201_CREATED)
+def relay(notice_id: int, body: NoticeRelay, session: SessionDep,
+          principal: CurrentPrincipal, settings: SettingsDep) -> NoticeRead:
+    """A draft notice of ours passing an imported alert on to our residents."""
+    notice = notices.relay_notice(session, principal=principal, notice_id=notice_id,
+                                  channels=list(body.channels),
+                                  issuer=Issuer.from_settings(settings))
     session.commit()
     return _read(session, notice.id)
 

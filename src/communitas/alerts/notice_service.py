@@ -34,12 +34,13 @@ from communitas.errors import Conflict, NotFound, PermissionDenied, ValidationFa
 from communitas.events import record_event
 from communitas.i18n import _
 from communitas.pagination import paginate
+from communitas.privacy import contains_private_data
 from communitas.schemas import Page
 
 __all__ = [
     "Issuer", "approve_notice", "cancel_notice", "cap_shapes", "compose_notice", "cover_areas",
     "covered_area_rows", "get_notice", "list_notices", "new_identifier", "notice_reads",
-    "readable", "send_notice", "shape_covered_communities", "update_notice",
+    "readable", "relay_notice", "send_notice", "shape_covered_communities", "update_notice",
 ]
 
 
@@ -260,6 +261,43 @@ def _follow_up(session: Session, principal: Principal, earlier: Notice, msg_type
     cover_areas(session, notice, covered_area_rows(session, earlier.id))
     _event(session, principal, notice, f"notice.{msg_type.lower()}_composed", clock,
            references=notice.references)
+    return notice
+
+
+def relay_notice(session: Session, *, principal: Principal, notice_id: int,
+                 channels: list[str], issuer: Issuer, clock: Clock | None = None) -> Notice:
+    """A draft notice of ours passing a received (imported) alert on to our residents.
+
+    It copies the text and the covered areas, names the original in its CAP references,
+    and goes through approval and sending like any notice."""
+    received = get_notice(session, notice_id=notice_id)
+    _require_everywhere(session, principal, received, Permission.NOTICE_COMPOSE)
+    _expect(received, NoticeState.RECEIVED)
+    if received.scope != "Public":
+        raise Conflict(_("Only a public alert can be passed on to residents"),
+                       code="not_public")
+    now = (clock or SystemClock()).now()
+    if received.expires_at is not None and received.expires_at <= now:
+        raise ValidationFailed(_("The notice would expire before it is sent"),
+                               code="notice_expired", details={"field": "expires_at"})
+    texts = (received.title_zh, received.title_en, received.body_zh, received.body_en)
+    if any(contains_private_data(text) for text in texts):
+        raise ValidationFailed(_("A notice must not contain phone or identity numbers"),
+                               code="private_data")
+    copied = {c.key: getattr(received, c.key) for c in Notice.__table__.columns
+              if c.key not in ("id", "cap_xml", "identifier", "sender", "note")}
+    assert received.sent_at is not None
+    notice = Notice(**{
+        **copied, "sender": issuer.sender, "msg_type": "Alert", "state": NoticeState.DRAFT,
+        "source": "relayed", "channels": list(dict.fromkeys(channels)),
+        "references": [format_reference(received.sender, received.identifier,
+                                        received.sent_at)],
+        "author": principal.actor, "created_at": now, "approved_by": None,
+        "approved_at": None, "sent_by": None, "sent_at": None})
+    _insert_numbered(session, notice, issuer.unit_code, now)
+    cover_areas(session, notice, covered_area_rows(session, received.id))
+    _event(session, principal, notice, "notice.relay_composed", clock,
+           relays=received.identifier)
     return notice
 
 

@@ -14,7 +14,8 @@ from communitas.schemas import ReadModel, StrictModel
 
 __all__ = [
     "CircleIn", "DeliveryCount", "DeliveryRead", "DeliveryReport", "FeedItemRead",
-    "ImportReceipt", "NoticeCancel", "NoticeCreate", "NoticeRead", "NoticeRevision",
+    "ImportReceipt", "NoticeCancel", "NoticeCreate", "NoticeRead", "NoticeRelay",
+    "NoticeRevision",
     "ResidentChannel", "SubscriptionCreate", "SubscriptionRead",
 ]
 
@@ -94,6 +95,13 @@ class NoticeCancel(StrictModel):
     """A Cancel; the note says why (it is part of the public message)."""
 
     note: Note
+
+
+class NoticeRelay(StrictModel):
+    """Pass a received alert on to our residents, on these channels."""
+
+    channels: list[ResidentChannel] = Field(
+        default_factory=lambda: list[ResidentChannel](["in_app"]), max_length=2)
 
 
 class NoticeRead(ReadModel):
