@@ -25,6 +25,7 @@ ZH = {
     "Recipient": "接收方",
     "Attempts": "尝试次数",
     "Reason": "原因",
+    "No dead letter {value}": "没有编号为 {value} 的死信",
     "Only a public alert can be passed on to residents": "只有公开预警才能转发给居民",
     "A notice must not contain phone or identity numbers": "通知中不得包含手机号码或身份证号码",
 }

@@ -73,6 +73,13 @@ def test_subscriptions_deliveries_and_dead_letters_over_http(
     dead = client.get("/api/outbox/dead-letters", headers=commander).json()
     assert dead["total"] == 1 and dead["items"][0]["last_error"] == "channel sms is not set up"
     assert "13911112222" not in str(dead)
+    dead_id = dead["items"][0]["id"]
+    author = login(client, "author")
+    assert client.post(f"/api/outbox/{dead_id}/requeue", headers=login(client, "outsider")
+                       ).status_code == 403
+    again = client.post(f"/api/outbox/{dead_id}/requeue", headers=author)
+    assert again.status_code == 200 and again.json()["status"] == "pending"
+    assert client.post(f"/api/outbox/{dead_id}/requeue", headers=author).status_code == 404
     outsider = client.get("/api/outbox/dead-letters", headers=login(client, "outsider")).json()
     assert outsider["total"] == 0  # community B1's committee does not see A1's deliveries
     gone = client.delete(f"/api/notice-subscriptions/{created.json()['id']}",

@@ -183,6 +183,14 @@ def dead_letters(session: SessionDep, principal: CurrentPrincipal,
                                          page_size=paging.page_size)
 
 
+@router.post("/api/outbox/{outbox_id}/requeue", response_model=DeliveryRead)
+def requeue(outbox_id: int, session: SessionDep, principal: CurrentPrincipal) -> DeliveryRead:
+    """Try a dead letter again (approvers of the notice's areas)."""
+    read = subscriptions.requeue_delivery(session, principal=principal, outbox_id=outbox_id)
+    session.commit()
+    return read
+
+
 @router.get("/api/me/feed", response_model=Page[FeedItemRead])
 def my_feed(session: SessionDep, principal: CurrentPrincipal,
             paging: PageDep) -> Page[FeedItemRead]:

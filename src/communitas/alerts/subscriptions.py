@@ -18,7 +18,7 @@ from communitas.alerts.models import (
     NoticeSubscription,
     OutboxMessage,
 )
-from communitas.alerts.notice_service import get_notice, readable
+from communitas.alerts.notice_service import covered_area_rows, get_notice, readable
 from communitas.alerts.schemas import (
     DeliveryCount,
     DeliveryRead,
@@ -38,7 +38,7 @@ from communitas.pagination import paginate
 from communitas.schemas import Page
 
 __all__ = ["create_subscription", "delivery_report", "list_deliveries", "list_subscriptions",
-           "remove_subscription"]
+           "remove_subscription", "requeue_delivery"]
 
 
 def _mask(channel: Channel, address: str) -> str:
@@ -94,6 +94,28 @@ def remove_subscription(session: Session, *, principal: Principal, subscription_
                  clock=clock)
 
 
+def requeue_delivery(session: Session, *, principal: Principal, outbox_id: int,
+                     clock: Clock | None = None) -> DeliveryRead:
+    """Put a dead letter back in the queue (a person decided to try again); it may reach a
+    recipient twice if it died while sending, which is why only a person can do this."""
+    row = session.get(OutboxMessage, outbox_id)
+    if row is None or row.status is not DeliveryStatus.DEAD:
+        raise NotFound(_("No dead letter {value}"), code="unknown_dead_letter",
+                       value=str(outbox_id))
+    notice = get_notice(session, notice_id=row.notice_id)
+    for area in covered_area_rows(session, notice.id):
+        require(principal, Permission.NOTICE_APPROVE, area_path=area.path)
+    require(principal, Permission.NOTICE_APPROVE)
+    row.status, row.attempts, row.claim_token = DeliveryStatus.PENDING, 0, None
+    row.next_attempt_at, row.last_error = (clock or SystemClock()).now(), None
+    session.flush()
+    record_event(session, actor=principal.actor, action="notice.delivery_requeued",
+                 subject_type="notice_outbox", subject_id=row.id, clock=clock,
+                 payload={"notice": notice.identifier, "channel": row.channel.value})
+    return list_deliveries(session, principal=principal, notice_id=notice.id,
+                           only=row.id).items[0]
+
+
 def delivery_report(session: Session, *, principal: Principal, notice_id: int
                     ) -> DeliveryReport:
     notice = get_notice(session, notice_id=notice_id)
@@ -105,8 +127,8 @@ def delivery_report(session: Session, *, principal: Principal, notice_id: int
 
 
 def list_deliveries(session: Session, *, principal: Principal, notice_id: int | None = None,
-                    status: DeliveryStatus | None = None, page: int = 1, page_size: int = 50
-                    ) -> Page[DeliveryRead]:
+                    status: DeliveryStatus | None = None, page: int = 1, page_size: int = 50,
+                    only: int | None = None) -> Page[DeliveryRead]:
     """Delivery rows of a notice (or of all notices: the dead-letter list with ``dead``)."""
     require(principal, Permission.NOTICE_READ)
     if notice_id is not None:
@@ -116,6 +138,8 @@ def list_deliveries(session: Session, *, principal: Principal, notice_id: int | 
         query = query.where(OutboxMessage.notice_id == notice_id)
     if status is not None:
         query = query.where(OutboxMessage.status == status)
+    if only is not None:
+        query = query.where(OutboxMessage.id == only)
     scope = area_range(principal)
     if notice_id is None and scope is not None:
         query = query.where(OutboxMessage.notice_id.in_(
