@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
+from communitas.alerts.cli import notices_app
 from communitas.auth.permissions import SYSTEM
 from communitas.auth.roles import ROLE_LABELS, Role
 from communitas.config import Settings, get_settings
@@ -44,6 +45,7 @@ modes_app = typer.Typer(help="Area modes: normal, watch, emergency levels IV–I
 app.add_typer(plans_app, name="plans")
 app.add_typer(modes_app, name="modes")
 app.add_typer(tasks_app, name="tasks")
+app.add_typer(notices_app, name="notices")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -317,6 +319,24 @@ def cap_validate(path: CapFile, oasis: OasisOnly = False) -> None:
     params = {"file": path.name, "msg_type": alert.msg_type, "status": alert.status,
               "count": len(alert.infos)}
     console.print(f"OK {translate(msgid, 'zh_CN', **params)} / {translate(msgid, 'en', **params)}",
+                  markup=False, highlight=False, soft_wrap=True)
+
+
+@cap_app.command("import")
+def cap_import(path: CapFile, oasis: OasisOnly = False) -> None:
+    """Import a CAP 1.2 file as a received notice; the same identifier again changes nothing."""
+    from communitas.alerts import cap_service
+
+    _read_cap_or_exit(path, oasis)  # a bad file exits 2 naming each element
+    with _use_case() as session:
+        receipt = cap_service.import_cap(session, principal=SYSTEM, xml=path.read_bytes(),
+                                         oasis=oasis)
+    notice = receipt.notice
+    msgid = (_("Imported {identifier} as notice {id} ({msg_type}, {status}); areas covered: "
+               "{count}") if receipt.created else
+             _("Already imported: {identifier} is notice {id}; nothing changed"))
+    console.print(t(msgid, identifier=notice.identifier, id=notice.id, msg_type=notice.msg_type,
+                    status=notice.status, count=len(notice.covered_area_codes)),
                   markup=False, highlight=False, soft_wrap=True)
 
 

@@ -46,6 +46,29 @@ class Settings(BaseSettings):
     intake_max_batch: int = Field(default=256, ge=1, le=10_000)
     # Sweeps (docs/tasks.md): minutes a claimed building stays held before another may take it.
     sweep_hold_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # Notices (docs/notices.md): the CAP sender and GB/T 35965.1 issuing-unit code of our own
+    # notices; the outbox worker's batch, retries (exponential back-off) and lease.
+    notice_sender: str = "communitas.local"
+    notice_unit_code: str = Field(default="31011541600000", pattern=r"^[1-9]\d{13}$")
+    outbox_batch_size: int = Field(default=2000, ge=1, le=100_000)
+    outbox_max_attempts: int = Field(default=5, ge=1, le=50)
+    outbox_backoff_seconds: float = Field(default=30.0, gt=0)
+    outbox_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    outbox_lease_seconds: float = Field(default=300.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # E-mail through an SMTP relay; no host means the e-mail channel is off.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = "alerts@communitas.local"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    # A generic HTTP SMS gateway: POST to the URL the template with $phone and $text filled
+    # in (JSON-escaped); no URL means the SMS channel is off.
+    sms_gateway_url: str = ""
+    sms_gateway_template: str = '{"to": "$phone", "text": "$text"}'
+    sms_gateway_content_type: str = "application/json"
+    sms_gateway_token: str = ""
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from communitas.actors import models as actors_models
+from communitas.alerts import models as alerts_models
 from communitas.areas import models as areas_models
 from communitas.auth import models as auth_models
 from communitas.db import Base
@@ -15,6 +16,6 @@ from communitas.tasks import models as tasks_models
 metadata = Base.metadata
 
 __all__ = [
-    "Event", "EventChainHead", "actors_models", "areas_models", "auth_models",
+    "Event", "EventChainHead", "actors_models", "alerts_models", "areas_models", "auth_models",
     "dispatch_models", "metadata", "modes_models", "resources_models", "tasks_models",
 ]

@@ -10,7 +10,7 @@ from typing import Any
 SENSITIVE_FIELDS = frozenset({"phone", "id_number", "health_conditions", "disability"})
 REDACTED = "[redacted]"
 
-__all__ = ["REDACTED", "SENSITIVE_FIELDS", "RedactingFilter", "redact"]
+__all__ = ["REDACTED", "SENSITIVE_FIELDS", "RedactingFilter", "contains_private_data", "redact"]
 
 
 def redact(value: Any) -> Any:
@@ -37,3 +37,8 @@ class RedactingFilter(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
+
+
+def contains_private_data(text: str) -> bool:
+    """True if ``text`` holds a mainland mobile number or an identity number."""
+    return bool(_PHONE.search(text) or _ID_NUMBER.search(text))

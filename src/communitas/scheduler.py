@@ -1,6 +1,6 @@
 """Timers that run without anyone watching: expiry of unverified requests, triage left
-behind by a stopped process, SLA escalation,
-and the no-response timer on orange and red warnings.
+behind by a stopped process, SLA escalation, the no-response timer on orange and red
+warnings, and the notice outbox worker.
 
 `communitas serve` runs them in a daemon thread; a deployment with several API processes
 runs `communitas serve --no-scheduler` behind its proxy and one `communitas worker`. Each
@@ -28,6 +28,7 @@ from communitas.db import unit_of_work
 log = logging.getLogger("communitas.scheduler")
 
 JobRun = Callable[[Session, Clock], Sequence[Any]]
+StepsRun = Callable[[sessionmaker[Session], Clock], int]
 
 
 @dataclass
@@ -36,15 +37,23 @@ class Job:
     every: timedelta
     run: JobRun
     next_at: datetime | None = field(default=None, repr=False)
+    # A job that commits its own short steps (the outbox worker: claim, send, record) gets
+    # the session factory instead of one session; several processes may run it at once.
+    steps: StepsRun | None = None
 
 
 def default_jobs(settings: Settings) -> list[Job]:
     """The platform's timers, with the policy taken from the settings."""
+    from communitas.alerts.channels import senders_from_settings
+    from communitas.alerts.delivery import drain
+    from communitas.alerts.outbox import OutboxPolicy
     from communitas.dispatch import intake, triage
     from communitas.dispatch.service import DispatchPolicy
     from communitas.modes import warning_service
 
     policy = DispatchPolicy.from_settings(settings)
+    outbox_policy = OutboxPolicy.from_settings(settings)
+    senders = senders_from_settings(settings)
     minute = timedelta(minutes=1)
     return [
         Job("requests.expire_unverified", 5 * minute,
@@ -58,6 +67,9 @@ def default_jobs(settings: Settings) -> list[Job]:
             lambda s, c: triage.escalate_overdue(s, clock=c, policy=policy)),
         Job("warnings.escalate_unanswered", minute,
             lambda s, c: warning_service.escalate_unanswered_warnings(s, clock=c)),
+        Job("notices.deliver", timedelta(seconds=10), lambda s, c: [],
+            steps=lambda f, c: drain(f, senders=senders, policy=outbox_policy,
+                                     clock=c).delivered),
     ]
 
 
@@ -87,6 +99,12 @@ class Scheduler:
             if job.next_at is not None and now < job.next_at:
                 continue
             job.next_at = now + job.every
+            if job.steps is not None:
+                try:
+                    done[job.name] = job.steps(self.factory, self.clock)
+                except Exception:
+                    log.exception("scheduled job %s failed; it will run again", job.name)
+                continue
             try:
                 with unit_of_work(self.factory) as session:
                     if _claim(session, job):

@@ -1,7 +1,8 @@
 """Alerts: CAP 1.2 (OASIS) and its Chinese profile GB/T 35965.1, in and out.
 
 The CAP codec is pure (bytes in, typed models out, and back); mapping CAP areas onto
-Communitas areas is pure too (the caller passes the candidate areas).
+Communitas areas is pure too (the caller passes the candidate areas). Notices, the delivery
+outbox and the channels live beside it (docs/notices.md); import them from their modules.
 """
 
 from communitas.alerts.area_mapping import area_shapes, circle_polygon, covered_areas

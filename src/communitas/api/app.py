@@ -24,6 +24,7 @@ ROUTER_MODULES = (
     "communitas.audit_api",
     "communitas.modes.api",
     "communitas.tasks.api",
+    "communitas.alerts.api",
 )
 
 

@@ -62,6 +62,12 @@ class Permission(StrEnum):
     TASK_WRITE = "task.write"
     SWEEP_WORK = "sweep.work"
     CALLOUT_MANAGE = "callout.manage"
+    # Notices, CAP import and delivery channels (alerts/).
+    NOTICE_READ = "notice.read"
+    NOTICE_COMPOSE = "notice.compose"
+    NOTICE_APPROVE = "notice.approve"
+    NOTICE_IMPORT = "notice.import"
+    NOTICE_SUBSCRIPTIONS = "notice.subscriptions"
 
 
 P = Permission
@@ -135,6 +141,22 @@ _TASKS_GRANTS: dict[Role, frozenset[Permission]] = {
 }
 ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | extra
                          for role, extra in _TASKS_GRANTS.items()})
+# Notices (alerts/, docs/notices.md): committees and commanders compose and approve notices
+# for their area — a public notice needs a second person to approve it (notice_service) —
+# district commanders also import CAP files from other issuers and manage subscriptions
+# (webhooks, e-mail, SMS); field staff and auditors read drafts and delivery status.
+_NOTICE_WRITE = {P.NOTICE_READ, P.NOTICE_COMPOSE, P.NOTICE_APPROVE}
+_NOTICES_GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.DISTRICT_COMMANDER: frozenset(_NOTICE_WRITE | {P.NOTICE_IMPORT,
+                                                       P.NOTICE_SUBSCRIPTIONS}),
+    Role.STREET_COMMANDER: frozenset(_NOTICE_WRITE | {P.NOTICE_SUBSCRIPTIONS}),
+    Role.COMMUNITY_COMMITTEE: frozenset(_NOTICE_WRITE),
+    Role.STREET_DISPATCHER: frozenset({P.NOTICE_READ}),
+    Role.GRID_WORKER: frozenset({P.NOTICE_READ}),
+    Role.AUDITOR: frozenset({P.NOTICE_READ}),
+}
+ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | extra
+                         for role, extra in _NOTICES_GRANTS.items()})
 
 AREA_SCOPED = frozenset({
     Role.DISTRICT_COMMANDER, Role.STREET_COMMANDER, Role.STREET_DISPATCHER,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-28 21:42:32.160292
+Create Date: 2026-11-28 21:42:51.990518
 """
 
 from __future__ import annotations
@@ -80,6 +80,48 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_events_action'), ['action'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_area_code'), ['area_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_at'), ['at'], unique=False)
+
+    op.create_table('notices',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('identifier', sa.String(length=255), nullable=False),
+    sa.Column('sender', sa.String(length=255), nullable=False),
+    sa.Column('msg_type', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('scope', sa.String(length=16), nullable=False),
+    sa.Column('state', sa.Enum('draft', 'approved', 'sent', 'received', 'superseded', 'cancelled', name='noticestate', native_enum=False, length=16), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('category', sa.String(length=16), nullable=False),
+    sa.Column('hazard', sa.String(length=64), nullable=False),
+    sa.Column('severity', sa.String(length=16), nullable=False),
+    sa.Column('urgency', sa.String(length=16), nullable=False),
+    sa.Column('certainty', sa.String(length=16), nullable=False),
+    sa.Column('title_zh', sa.String(length=255), nullable=False),
+    sa.Column('title_en', sa.String(length=255), nullable=False),
+    sa.Column('body_zh', sa.Text(), nullable=False),
+    sa.Column('body_en', sa.Text(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('area_codes', sa.JSON(), nullable=False),
+    sa.Column('polygons', sa.JSON(), nullable=False),
+    sa.Column('circles', sa.JSON(), nullable=False),
+    sa.Column('channels', sa.JSON(), nullable=False),
+    sa.Column('references', sa.JSON(), nullable=False),
+    sa.Column('references_notice_id', sa.Integer(), nullable=True),
+    sa.Column('expires_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('author', sa.String(length=64), nullable=False),
+    sa.Column('created_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('approved_by', sa.String(length=64), nullable=True),
+    sa.Column('approved_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_by', sa.String(length=64), nullable=True),
+    sa.Column('sent_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cap_xml', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['references_notice_id'], ['notices.id'], name=op.f('fk_notices_references_notice_id_notices')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notices')),
+    sa.UniqueConstraint('identifier', name=op.f('uq_notices_identifier'))
+    )
+    with op.batch_alter_table('notices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notices_references_notice_id'), ['references_notice_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notices_sent_at'), ['sent_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notices_state'), ['state'], unique=False)
 
     op.create_table('rate_limit_windows',
     sa.Column('client_key', sa.String(length=80), nullable=False),
@@ -197,6 +239,31 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_mode_proposals_area_id'), ['area_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_mode_proposals_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_mode_proposals_warning_id'), ['warning_id'], unique=False)
+
+    op.create_table('notice_areas',
+    sa.Column('notice_id', sa.Integer(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_notice_areas_area_id_areas')),
+    sa.ForeignKeyConstraint(['notice_id'], ['notices.id'], name=op.f('fk_notice_areas_notice_id_notices')),
+    sa.PrimaryKeyConstraint('notice_id', 'area_id', name=op.f('pk_notice_areas'))
+    )
+    with op.batch_alter_table('notice_areas', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notice_areas_area_id'), ['area_id'], unique=False)
+
+    op.create_table('notice_subscriptions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.Enum('in_app', 'webhook', 'email', 'sms', name='channel', native_enum=False, length=16), nullable=False),
+    sa.Column('address', sa.String(length=500), nullable=False),
+    sa.Column('label', sa.String(length=128), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_notice_subscriptions_area_id_areas')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notice_subscriptions'))
+    )
+    with op.batch_alter_table('notice_subscriptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notice_subscriptions_area_id'), ['area_id'], unique=False)
 
     op.create_table('organisations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -402,6 +469,40 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('capacity_offer_areas', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_capacity_offer_areas_area_id'), ['area_id'], unique=False)
+
+    op.create_table('feed_items',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('notice_id', sa.Integer(), nullable=False),
+    sa.Column('outbox_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('delivered_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['notice_id'], ['notices.id'], name=op.f('fk_feed_items_notice_id_notices')),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_feed_items_person_id_people')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feed_items')),
+    sa.UniqueConstraint('outbox_id', name=op.f('uq_feed_items_outbox_id')),
+    sa.UniqueConstraint('person_id', 'notice_id', name=op.f('uq_feed_items_person_id_notice_id'))
+    )
+    op.create_table('notice_outbox',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('notice_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.Enum('in_app', 'webhook', 'email', 'sms', name='channel', native_enum=False, length=16), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('subscription_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.Enum('pending', 'claimed', 'sending', 'delivered', 'dead', name='deliverystatus', native_enum=False, length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('claim_token', sa.String(length=32), nullable=True),
+    sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('delivered_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['notice_id'], ['notices.id'], name=op.f('fk_notice_outbox_notice_id_notices')),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_notice_outbox_person_id_people')),
+    sa.ForeignKeyConstraint(['subscription_id'], ['notice_subscriptions.id'], name=op.f('fk_notice_outbox_subscription_id_notice_subscriptions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notice_outbox')),
+    sa.UniqueConstraint('notice_id', 'channel', 'person_id', name=op.f('uq_notice_outbox_notice_id_channel_person_id')),
+    sa.UniqueConstraint('notice_id', 'channel', 'subscription_id', name=op.f('uq_notice_outbox_notice_id_channel_subscription_id'))
+    )
+    with op.batch_alter_table('notice_outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_notice_outbox_due', ['status', 'channel', 'next_attempt_at'], unique=False, sqlite_where=sa.text('delivered_at IS NULL'), postgresql_where=sa.text('delivered_at IS NULL'))
 
     op.create_table('qualifications',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -737,6 +838,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_qualifications_person_id'))
 
     op.drop_table('qualifications')
+    with op.batch_alter_table('notice_outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_notice_outbox_due', sqlite_where=sa.text('delivered_at IS NULL'), postgresql_where=sa.text('delivered_at IS NULL'))
+
+    op.drop_table('notice_outbox')
+    op.drop_table('feed_items')
     with op.batch_alter_table('capacity_offer_areas', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_capacity_offer_areas_area_id'))
 
@@ -788,6 +894,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_organisations_home_area_id'))
 
     op.drop_table('organisations')
+    with op.batch_alter_table('notice_subscriptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notice_subscriptions_area_id'))
+
+    op.drop_table('notice_subscriptions')
+    with op.batch_alter_table('notice_areas', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notice_areas_area_id'))
+
+    op.drop_table('notice_areas')
     with op.batch_alter_table('mode_proposals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mode_proposals_warning_id'))
         batch_op.drop_index(batch_op.f('ix_mode_proposals_status'))
@@ -811,6 +925,12 @@ def downgrade() -> None:
 
     op.drop_table('resource_categories')
     op.drop_table('rate_limit_windows')
+    with op.batch_alter_table('notices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notices_state'))
+        batch_op.drop_index(batch_op.f('ix_notices_sent_at'))
+        batch_op.drop_index(batch_op.f('ix_notices_references_notice_id'))
+
+    op.drop_table('notices')
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_events_at'))
         batch_op.drop_index(batch_op.f('ix_events_area_code'))
