@@ -13,10 +13,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -50,7 +51,7 @@ from communitas.i18n import _
 from communitas.resources.lookups import CHINA_TZ
 from communitas.resources.models import ResourceKind
 
-__all__ = ["Pending", "Submission", "accept_submissions", "new_reference"]
+__all__ = ["Accepted", "Pending", "Submission", "accept_submissions", "new_reference"]
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 REQUEST_AREA_KINDS = (AreaKind.COMMUNITY, AreaKind.GRID, AreaKind.BUILDING)
@@ -64,6 +65,40 @@ class Pending:
     principal: Principal | None
     client: str  # the rate-limit key, see intake.client_key
     idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A durable submission, as its receipt tells it (no ORM object: batches stay cheap)."""
+
+    id: int
+    reference: str
+    status: lifecycle.RequestStatus
+    queue_level: Level
+    merged_into: str | None
+    created_at: datetime
+    replayed: bool
+    triaged: bool
+
+    @classmethod
+    def of(cls, session: Session, row: ResourceRequest, *, replayed: bool) -> Accepted:
+        survivor = session.get_one(ResourceRequest, row.merged_into_id) \
+            if row.merged_into_id else row
+        return cls(id=row.id, reference=row.reference, status=row.status,
+                   queue_level=survivor.queue_level,
+                   merged_into=survivor.reference if row.merged_into_id else None,
+                   created_at=row.created_at, replayed=replayed,
+                   triaged=row.triaged_at is not None)
+
+
+@dataclass
+class _Draft:
+    """One checked submission, ready to write."""
+
+    values: dict[str, object]  # the requests row
+    lines: list[dict[str, object]]
+    area: AreaInfo
+    codes: list[str]
 
 
 @dataclass(frozen=True)
@@ -97,20 +132,22 @@ def _fingerprint(data: RequestCreate, principal: Principal | None) -> str:
 def _count_submissions(session: Session, clients: list[str], now: datetime,
                        policy: DispatchPolicy) -> list[bool]:
     """Fixed-window counters in the database, shared by every API process; per submission,
-    whether it is within its client's limit (refused ones count too, as before batching)."""
+    whether it is within its client's limit (refused ones count too). Old windows are
+    deleted by the expiry timer (intake.expire_unverified)."""
+    if not clients:
+        return []
     seconds = int(policy.rate_window.total_seconds())
     start = datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=now.tzinfo)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    totals: dict[str, int] = {}
-    for key, n in sorted(Counter(clients).items()):
-        upsert = dialect.insert(RateLimitWindow).values(client_key=key, window_start=start,
-                                                        count=n)
-        upsert = upsert.on_conflict_do_update(
-            index_elements=["client_key", "window_start"],
-            set_={"count": RateLimitWindow.count + n}).returning(RateLimitWindow.count)
-        totals[key] = session.execute(upsert).scalar_one() - n
-        session.execute(delete(RateLimitWindow).where(
-            RateLimitWindow.client_key == key, RateLimitWindow.window_start < start))
+    arrivals = sorted(Counter(clients).items())
+    upsert = dialect.insert(RateLimitWindow).values(
+        [{"client_key": key, "window_start": start, "count": n} for key, n in arrivals])
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["client_key", "window_start"],
+        set_={"count": RateLimitWindow.count + upsert.excluded.count}
+    ).returning(RateLimitWindow.client_key, RateLimitWindow.count)
+    counted = {key: count for key, count in session.execute(upsert)}
+    totals = {key: counted[key] - n for key, n in arrivals}
     allowed = []
     for key in clients:
         totals[key] += 1
@@ -213,9 +250,9 @@ def _organisation(session: Session, principal: Principal | None, data: RequestCr
     return org.id
 
 
-def _build(session: Session, item: Pending, lookups: IntakeLookups, now: datetime
-           ) -> tuple[ResourceRequest, AreaInfo, list[str]]:
-    """The request row, its area and its line type codes; raises on anything wrong."""
+def _build(session: Session, item: Pending, fingerprint: str, lookups: IntakeLookups,
+           now: datetime) -> _Draft:
+    """The rows of one submission; raises on anything wrong with it."""
     data, principal = item.data, item.principal
     area = lookups.area(session, data.area_code)
     staff = _check_place(session, principal, data, area)
@@ -223,66 +260,81 @@ def _build(session: Session, item: Pending, lookups: IntakeLookups, now: datetim
     lines = _lines(session, data, lookups)
     assert area.community_id is not None  # guaranteed by _check_place's area kinds
     reference = new_reference(now)
-    request = ResourceRequest(
-        reference=reference, status=lifecycle.initial_status(submitted_by_staff=staff),
-        requester_kind=data.requester_kind, submitted_by_staff=staff, organisation_id=org_id,
-        requester_user_id=principal.user_id if principal else None,
-        requester_person_id=principal.person_id
+    values: dict[str, object] = {
+        "reference": reference, "status": lifecycle.initial_status(submitted_by_staff=staff),
+        "requester_kind": data.requester_kind, "submitted_by_staff": staff,
+        "organisation_id": org_id,
+        "requester_user_id": principal.user_id if principal else None,
+        "requester_person_id": principal.person_id
         if principal is not None and principal.role is Role.RESIDENT else None,
-        contact_name=data.contact_name, phone=data.phone or None,
-        phone_hash=_phone_hash(data.phone), area_id=area.id,
-        lon=data.point.lon if data.point else None, lat=data.point.lat if data.point else None,
-        priority=data.priority, vulnerability=list(data.vulnerability),
-        description=data.description, needed_by=data.needed_by, created_at=now,
-        updated_at=now, queue_level=Level.COMMUNITY, queue_area_id=area.community_id,
-        queued_at=now, idempotency_key=item.idempotency_key or None,
-        submitted_by=principal.actor if principal else f"requester:{reference}")
-    request.lines = [_line_row(position, line, rtype) for position, (line, rtype)
-                     in enumerate(lines, start=1)]
-    return request, area, [rtype.code for _line, rtype in lines]
+        "contact_name": data.contact_name, "phone": data.phone or None,
+        "phone_hash": _phone_hash(data.phone), "area_id": area.id,
+        "lon": data.point.lon if data.point else None,
+        "lat": data.point.lat if data.point else None,
+        "priority": data.priority, "vulnerability": list(data.vulnerability),
+        "description": data.description, "needed_by": data.needed_by, "created_at": now,
+        "updated_at": now, "queue_level": Level.COMMUNITY, "queue_area_id": area.community_id,
+        "queued_at": now, "sla_due_at": None, "merged_into_id": None,
+        "idempotency_key": item.idempotency_key or None, "body_hash": fingerprint,
+        "rating": None, "rating_comment": "", "rated_at": None, "triaged_at": None,
+        "submitted_by": principal.actor if principal else f"requester:{reference}"}
+    return _Draft(values, [_line_row(position, line, rtype) for position, (line, rtype)
+                           in enumerate(lines, start=1)], area,
+                  [rtype.code for _line, rtype in lines])
 
 
-def _line_row(position: int, line: ItemsLine | PeopleLine, rtype: TypeInfo) -> RequestLine:
+def _line_row(position: int, line: ItemsLine | PeopleLine, rtype: TypeInfo
+              ) -> dict[str, object]:
+    row: dict[str, object] = {
+        "position": position, "resource_type_id": rtype.id, "committed": 0,
+        "priority": line.priority, "min_quantity": None, "substitutes": [], "skills": [],
+        "period_start": None, "period_end": None}
     if isinstance(line, PeopleLine):
-        return RequestLine(position=position, kind=LineKind.PEOPLE, resource_type_id=rtype.id,
-                           quantity=line.head_count, committed=0, priority=line.priority,
-                           substitutes=[], skills=list(line.skills),
-                           period_start=line.period_start, period_end=line.period_end)
-    return RequestLine(position=position, kind=LineKind.ITEMS, resource_type_id=rtype.id,
-                       quantity=line.quantity, committed=0, min_quantity=line.min_quantity,
-                       priority=line.priority, substitutes=list(line.substitutes), skills=[])
+        row.update(kind=LineKind.PEOPLE, quantity=line.head_count, skills=list(line.skills),
+                   period_start=line.period_start, period_end=line.period_end)
+    else:
+        row.update(kind=LineKind.ITEMS, quantity=line.quantity, min_quantity=line.min_quantity,
+                   substitutes=list(line.substitutes))
+    return row
 
 
-def _drafts(request: ResourceRequest, area: AreaInfo, codes: list[str]) -> list[EventDraft]:
-    by = "staff" if request.submitted_by_staff else "requester"
+def _events(draft: _Draft) -> list[EventDraft]:
+    values = draft.values
+    staff = bool(values["submitted_by_staff"])
+    by, actor = ("staff" if staff else "requester"), str(values["submitted_by"])
+    status = str(getattr(values["status"], "value", values["status"]))
     submitted = EventDraft(
-        "request.submitted", "request", request.reference, area.code, actor=request.submitted_by,
-        payload={"by": by, "status": request.status.value,
-                 "kind": request.requester_kind.value,
-                 "priority": request.priority,
-                 "contact_given": bool(request.phone or request.contact_name),
-                 "vulnerable": bool(request.vulnerability),
-                 "lines": [{"type": code, "quantity": line.quantity}
-                           for code, line in zip(codes, request.lines, strict=True)]})
-    if not request.submitted_by_staff:
+        "request.submitted", "request", str(values["reference"]), draft.area.code, actor=actor,
+        payload={"by": by, "status": status,
+                 "kind": str(getattr(values["requester_kind"], "value", "")),
+                 "priority": values["priority"],
+                 "contact_given": bool(values["phone"] or values["contact_name"]),
+                 "vulnerable": bool(values["vulnerability"]),
+                 "lines": [{"type": code, "quantity": line["quantity"]}
+                           for code, line in zip(draft.codes, draft.lines, strict=True)]})
+    if not staff:
         return [submitted]
     return [submitted, EventDraft(
-        "request.verified", "request", request.reference, area.code, actor=request.submitted_by,
-        payload={"by": by, "status": request.status.value, "reason": "submitted by staff"})]
+        "request.verified", "request", str(values["reference"]), draft.area.code, actor=actor,
+        payload={"by": by, "status": status, "reason": "submitted by staff"})]
 
 
 # --- acceptance ------------------------------------------------------------------------------
 
+Outcome = Accepted | CommunitasError
+
+
 def accept_submissions(
     session: Session, *, items: list[Pending], now: datetime, policy: DispatchPolicy,
     lookups: IntakeLookups,
-) -> list[Submission | CommunitasError]:
+) -> list[Outcome]:
     """Accept a batch in the caller's transaction; one outcome per item, in order."""
-    outcomes: list[Submission | CommunitasError | None] = [None] * len(items)
+    outcomes: list[Outcome | None] = [None] * len(items)
     prints = [_fingerprint(item.data, item.principal) for item in items]
     fresh = _replays(session, items, prints, outcomes)
     allowed = _count_submissions(session, [items[i].client for i in fresh], now, policy)
-    built: dict[int, tuple[ResourceRequest, AreaInfo, list[str]]] = {}
+    lookups.prefetch_areas(session, {items[i].data.area_code for i in fresh})
+    drafts: dict[int, _Draft] = {}
     for i, ok in zip(fresh, allowed, strict=True):
         if not ok:
             outcomes[i] = RateLimited(details={
@@ -290,21 +342,18 @@ def accept_submissions(
                 "window_seconds": int(policy.rate_window.total_seconds())})
             continue
         try:
-            built[i] = _build(session, items[i], lookups, now)
+            drafts[i] = _build(session, items[i], prints[i], lookups, now)
         except CommunitasError as refusal:
             outcomes[i] = refusal
-        else:
-            built[i][0].body_hash = prints[i]
-    _insert(session, built, items, prints, outcomes, lookups, now)
-    drafts = [draft for i, (row, area, codes) in sorted(built.items())
-              for draft in _drafts(row, area, codes)]
-    record_events(session, actor="system", drafts=drafts)
+    _insert(session, drafts, items, prints, outcomes, lookups, now)
+    record_events(session, actor="system", drafts=[
+        event for _i, draft in sorted(drafts.items()) for event in _events(draft)])
     _resolve_batch_twins(items, prints, outcomes)
     return [outcome for outcome in outcomes if outcome is not None]
 
 
 def _replays(session: Session, items: list[Pending], prints: list[str],
-             outcomes: list[Submission | CommunitasError | None]) -> list[int]:
+             outcomes: list[Outcome | None]) -> list[int]:
     """Answer replayed keys from the database; the indexes of submissions to accept."""
     keys = {item.idempotency_key for item in items if item.idempotency_key}
     known = {row.idempotency_key: row for row in session.execute(select(ResourceRequest).where(
@@ -323,55 +372,78 @@ def _replays(session: Session, items: list[Pending], prints: list[str],
     return fresh
 
 
-def _replay_of(session: Session, row: ResourceRequest, fingerprint: str
-               ) -> Submission | CommunitasError:
+def _replay_of(session: Session, row: ResourceRequest | None, fingerprint: str) -> Outcome:
+    if row is None:  # the key's holder vanished between two reads: let the client retry
+        return Conflict(_("Please submit again"), code="retry")
     if row.body_hash != fingerprint:
         return Conflict(_("This Idempotency-Key was used for a different request"),
                         code="idempotency_conflict", details={"header": "Idempotency-Key"})
-    survivor = session.get_one(ResourceRequest, row.merged_into_id) if row.merged_into_id \
-        else row
-    return Submission(row=row, request=survivor, replayed=True)
+    return Accepted.of(session, row, replayed=True)
 
 
-def _insert(session: Session, built: dict[int, tuple[ResourceRequest, AreaInfo, list[str]]],
-            items: list[Pending], prints: list[str],
-            outcomes: list[Submission | CommunitasError | None], lookups: IntakeLookups,
+def _write(session: Session, drafts: list[_Draft]) -> list[int]:
+    """Multi-row INSERTs of requests and their lines; the new ids in order."""
+    # Table-level INSERTs on the session's connection: the ORM's bulk path costs more
+    # than the database does here.
+    connection = session.connection()
+    requests = cast(Table, ResourceRequest.__table__)
+    ids = list(connection.execute(
+        insert(requests).returning(requests.c.id, sort_by_parameter_order=True),
+        [draft.values for draft in drafts]).scalars())
+    lines = [{**line, "request_id": request_id}
+             for request_id, draft in zip(ids, drafts, strict=True) for line in draft.lines]
+    if lines:
+        connection.execute(insert(cast(Table, RequestLine.__table__)), lines)
+    return ids
+
+
+def _accepted(request_id: int, draft: _Draft) -> Accepted:
+    values = draft.values
+    return Accepted(id=request_id, reference=str(values["reference"]),
+                    status=values["status"],  # type: ignore[arg-type]
+                    queue_level=Level.COMMUNITY, merged_into=None,
+                    created_at=values["created_at"],  # type: ignore[arg-type]
+                    replayed=False, triaged=False)
+
+
+def _insert(session: Session, drafts: dict[int, _Draft], items: list[Pending],
+            prints: list[str], outcomes: list[Outcome | None], lookups: IntakeLookups,
             now: datetime) -> None:
-    """All rows in one flush. If the database refuses one (its key taken by another process
-    meanwhile, or a reference collision), each row is built again and written in its own
+    """All rows at once. If the database refuses one (its key taken by another process
+    meanwhile, or a reference collision), each is built again and written in its own
     savepoint: a taken key answers as a replay, a taken reference draws a new one."""
+    if not drafts:
+        return
     try:
         with session.begin_nested():
-            session.add_all([row for row, _area, _codes in built.values()])
-            session.flush()
+            ids = _write(session, list(drafts.values()))
     except IntegrityError:
-        for i in list(built):
-            if (result := _insert_one(session, items[i], prints[i], lookups, now)) is None:
-                del built[i]
-                outcomes[i] = _replay_or_conflict(session, _keyed(session, items[i]), prints[i])
+        for i in list(drafts):
+            written = _insert_one(session, items[i], prints[i], lookups, now)
+            if written is None:
+                del drafts[i]
+                outcomes[i] = _replay_of(session, _keyed(session, items[i]), prints[i])
             else:
-                built[i] = result
-                outcomes[i] = Submission(row=result[0], request=result[0], replayed=False)
+                drafts[i] = written[1]
+                outcomes[i] = _accepted(*written)
         return
-    for i, (row, _area, _codes) in built.items():
-        outcomes[i] = Submission(row=row, request=row, replayed=False)
+    for request_id, (i, draft) in zip(ids, drafts.items(), strict=True):
+        outcomes[i] = _accepted(request_id, draft)
 
 
 def _insert_one(session: Session, item: Pending, fingerprint: str, lookups: IntakeLookups,
-                now: datetime) -> tuple[ResourceRequest, AreaInfo, list[str]] | None:
+                now: datetime) -> tuple[int, _Draft] | None:
     """Write one submission; None when its Idempotency-Key is already taken."""
     for _attempt in range(3):
         if _keyed(session, item) is not None:
             return None
-        result = _build(session, item, lookups, now)
-        result[0].body_hash = fingerprint
+        draft = _build(session, item, fingerprint, lookups, now)
         try:
             with session.begin_nested():
-                session.add(result[0])
-                session.flush()
+                (request_id,) = _write(session, [draft])
         except IntegrityError:
             continue
-        return result
+        return request_id, draft
     raise Conflict(_("Please submit again"), code="retry")
 
 
@@ -382,14 +454,8 @@ def _keyed(session: Session, item: Pending) -> ResourceRequest | None:
         ResourceRequest.idempotency_key == item.idempotency_key)).scalar_one_or_none()
 
 
-def _replay_or_conflict(session: Session, row: ResourceRequest | None, fingerprint: str
-                        ) -> Submission | CommunitasError:
-    return _replay_of(session, row, fingerprint) if row is not None else \
-        Conflict(_("Please submit again"), code="retry")
-
-
 def _resolve_batch_twins(items: list[Pending], prints: list[str],
-                         outcomes: list[Submission | CommunitasError | None]) -> None:
+                         outcomes: list[Outcome | None]) -> None:
     """A key sent twice in one batch: the later copy is a replay of the first."""
     first: dict[str, int] = {}
     for i, item in enumerate(items):
@@ -402,9 +468,9 @@ def _resolve_batch_twins(items: list[Pending], prints: list[str],
         if outcomes[i] is not None:
             continue
         original = outcomes[first[key]]
-        if isinstance(original, Submission) and prints[i] == prints[first[key]]:
-            outcomes[i] = Submission(row=original.row, request=original.request, replayed=True)
-        elif isinstance(original, Submission):
+        if isinstance(original, Accepted) and prints[i] == prints[first[key]]:
+            outcomes[i] = replace(original, replayed=True)
+        elif isinstance(original, Accepted):
             outcomes[i] = Conflict(_("This Idempotency-Key was used for a different request"),
                                    code="idempotency_conflict",
                                    details={"header": "Idempotency-Key"})

@@ -107,7 +107,7 @@ async def submit_request(
         reference=receipt.reference, status=receipt.status, queue_level=receipt.queue_level,
         merged_into=receipt.merged_into, triaged=receipt.triaged,
         requester_token=requester_token(writer.policy, receipt.reference),
-        submitted_at=receipt.submitted_at)
+        submitted_at=receipt.created_at)
     return JSONResponse(answer.model_dump(mode="json"), status_code=status.HTTP_200_OK
                         if receipt.replayed else status.HTTP_201_CREATED)
 

@@ -58,14 +58,9 @@ def submit_request(
                                     lookups=lookups or IntakeLookups(ttl=0))
     if isinstance(outcome, CommunitasError):
         raise outcome
+    row = session.get_one(ResourceRequest, outcome.id)
     if triage and not outcome.replayed:
-        triage_requests(session, requests=[outcome.row], clock=clock, policy=policy)
-        return _settled(session, outcome)
-    return outcome
-
-
-def _settled(session: Session, outcome: Submission) -> Submission:
-    row = outcome.row
+        triage_requests(session, requests=[row], clock=clock, policy=policy)
     survivor = session.get_one(ResourceRequest, row.merged_into_id) if row.merged_into_id \
         else row
     return Submission(row=row, request=survivor, replayed=outcome.replayed)

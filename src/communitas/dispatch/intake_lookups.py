@@ -13,10 +13,12 @@ import time
 from dataclasses import dataclass
 from typing import TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from communitas.areas import service as areas
 from communitas.areas.codes import AreaKind
+from communitas.areas.models import Area
 from communitas.dispatch.service import place_of
 from communitas.resources import service as resources
 from communitas.resources.models import ResourceKind
@@ -51,6 +53,25 @@ class IntakeLookups:
         self._areas: dict[str, tuple[float, AreaInfo]] = {}
         self._types: dict[str, tuple[float, TypeInfo]] = {}
         self._lock = threading.Lock()
+
+    def prefetch_areas(self, session: Session, codes: set[str]) -> None:
+        """Look up a batch's unknown area codes, with their communities, in two queries."""
+        missing = sorted(c for c in codes if self._fresh(self._areas, c) is None)
+        if not missing:
+            return
+        rows = session.execute(select(Area.id, Area.code, Area.kind, Area.path).where(
+            Area.code.in_(missing))).all()
+        above = {int(part) for row in rows for part in row.path.strip("/").split("/") if part}
+        kinds = {area_id: kind for area_id, kind in session.execute(
+            select(Area.id, Area.kind).where(Area.id.in_(sorted(above))))} if above else {}
+        for row in rows:
+            ids = [int(part) for part in row.path.strip("/").split("/") if part]
+            community = next((i for i in ids if kinds.get(i) is AreaKind.COMMUNITY), None)
+            if row.kind in (AreaKind.COMMUNITY, AreaKind.GRID, AreaKind.BUILDING) \
+                    and community is None:
+                continue  # an unusual tree: leave it to the one-by-one lookup
+            self._keep(self._areas, row.code,
+                       AreaInfo(row.id, row.code, row.kind, row.path, community))
 
     def area(self, session: Session, code: str) -> AreaInfo:
         """The area with this code; raises the service's NotFound for an unknown code."""

@@ -20,38 +20,22 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
-from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from communitas.clock import Clock, SystemClock
 from communitas.db import unit_of_work
 from communitas.dispatch import intake
-from communitas.dispatch.acceptance import Pending, Submission, accept_submissions
+from communitas.dispatch.acceptance import Accepted, Pending, accept_submissions
 from communitas.dispatch.intake_lookups import IntakeLookups
-from communitas.dispatch.lifecycle import RequestStatus
 from communitas.dispatch.models import ResourceRequest
-from communitas.dispatch.routing import Level
 from communitas.dispatch.service import DispatchPolicy
 from communitas.errors import CommunitasError
 
-__all__ = ["IntakeWriter", "Receipt"]
+__all__ = ["IntakeWriter"]
 
 log = logging.getLogger("communitas.intake")
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """What the client is told once its submission is durable."""
-
-    reference: str
-    status: RequestStatus
-    queue_level: Level
-    merged_into: str | None
-    submitted_at: datetime
-    replayed: bool
-    triaged: bool
 
 
 class IntakeWriter:
@@ -65,15 +49,15 @@ class IntakeWriter:
         self.inline, self.max_batch, self.triage_share = inline, max_batch, triage_share
         self.idle_exit_seconds = idle_exit_seconds
         self.lookups = IntakeLookups()
-        self._queue: queue.SimpleQueue[tuple[Pending, Future[Receipt]]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Pending, Future[Accepted]]] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._backlog = not inline  # until triage finds none, assume some is left over
         self._busy_until = 0.0
 
-    def submit(self, item: Pending) -> Future[Receipt]:
+    def submit(self, item: Pending) -> Future[Accepted]:
         """Queue a submission; the future holds its receipt once committed, or its refusal."""
-        future: Future[Receipt] = Future()
+        future: Future[Accepted] = Future()
         self._queue.put((item, future))
         with self._lock:
             if self._thread is None:
@@ -114,18 +98,14 @@ class IntakeWriter:
             self._thread = None
             return True
 
-    def _write(self, batch: list[tuple[Pending, Future[Receipt]]]) -> None:
+    def _write(self, batch: list[tuple[Pending, Future[Accepted]]]) -> None:
         try:
             with unit_of_work(self.factory()) as session:
-                outcomes = accept_submissions(
+                answers = accept_submissions(
                     session, items=[item for item, _f in batch], now=self.clock.now(),
                     policy=self.policy, lookups=self.lookups)
                 if self.inline:
-                    intake.triage_requests(
-                        session, requests=[o.row for o in outcomes
-                                           if isinstance(o, Submission) and not o.replayed],
-                        clock=self.clock, policy=self.policy)
-                answers = [_answer(session, outcome) for outcome in outcomes]
+                    answers = _triage_now(session, answers, self.clock, self.policy)
         except Exception as failure:  # the whole batch failed to commit: nobody was told yes
             log.exception("intake batch of %d failed", len(batch))
             for _item, future in batch:
@@ -154,14 +134,13 @@ class IntakeWriter:
         return bool(done)
 
 
-def _answer(session: Session, outcome: Submission | CommunitasError) -> Receipt | CommunitasError:
-    if isinstance(outcome, CommunitasError):
-        return outcome
-    row: ResourceRequest = outcome.row
-    survivor = session.get_one(ResourceRequest, row.merged_into_id) if row.merged_into_id \
-        else row
-    return Receipt(reference=row.reference, status=row.status,
-                   queue_level=survivor.queue_level,
-                   merged_into=survivor.reference if row.merged_into_id else None,
-                   submitted_at=row.created_at, replayed=outcome.replayed,
-                   triaged=row.triaged_at is not None)
+def _triage_now(session: Session, answers: list[Accepted | CommunitasError], clock: Clock,
+                policy: DispatchPolicy) -> list[Accepted | CommunitasError]:
+    """Inline triage: route the new requests before answering; receipts say where they went."""
+    new = [a.id for a in answers if isinstance(a, Accepted) and not a.replayed]
+    rows = {row.id: row for row in session.execute(select(ResourceRequest).where(
+        ResourceRequest.id.in_(new))).scalars()} if new else {}
+    intake.triage_requests(session, requests=[rows[i] for i in new], clock=clock, policy=policy)
+    return [Accepted.of(session, rows[a.id], replayed=False)
+            if isinstance(a, Accepted) and a.id in rows and not a.replayed else a
+            for a in answers]
