@@ -21,7 +21,7 @@ from communitas.api.app import create_app
 from communitas.config import Settings
 from communitas.db import make_engine, make_session_factory, migrate
 from communitas.dispatch import intake
-from communitas.dispatch.acceptance import Pending, Submission, accept_submissions
+from communitas.dispatch.acceptance import Accepted, Pending, accept_submissions
 from communitas.dispatch.intake_lookups import IntakeLookups
 from communitas.dispatch.models import ResourceRequest
 from communitas.dispatch.routing import Level
@@ -141,11 +141,11 @@ def test_one_refusal_never_sinks_the_rest_of_its_batch(factory: sessionmaker[Ses
         outcomes = accept_submissions(session, items=items, now=now, policy=policy,
                                       lookups=IntakeLookups())
     kinds = [type(o).__name__ for o in outcomes]
-    assert kinds == ["Submission", "NotFound", "Submission", "Conflict", "Submission",
-                     "Submission", "RateLimited"]
+    assert kinds == ["Accepted", "NotFound", "Accepted", "Conflict", "Accepted",
+                     "Accepted", "RateLimited"]
     first, replay = outcomes[0], outcomes[2]
-    assert isinstance(first, Submission) and isinstance(replay, Submission)
-    assert replay.replayed and replay.row.reference == first.row.reference
+    assert isinstance(first, Accepted) and isinstance(replay, Accepted)
+    assert replay.replayed and replay.reference == first.reference
     assert isinstance(outcomes[1], NotFound) and isinstance(outcomes[3], Conflict)
     assert isinstance(outcomes[6], RateLimited)
     with factory() as session:
@@ -165,7 +165,7 @@ def test_triage_routes_each_to_the_lowest_level_that_can_meet_it(
         outcomes = accept_submissions(
             session, items=[_pending(body(quantity=2)), _pending(body("shelter.tent", 2))],
             now=now, policy=DispatchPolicy(), lookups=IntakeLookups())
-    refs = [o.row.reference for o in outcomes if isinstance(o, Submission)]
+    refs = [o.reference for o in outcomes if isinstance(o, Accepted)]
     with factory.begin() as session:
         assert intake.triage_pending(session, limit=10) == refs
     with factory() as session:
