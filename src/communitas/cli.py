@@ -42,6 +42,10 @@ modes_app = typer.Typer(help="Area modes: normal, watch, emergency levels IV–I
                         no_args_is_help=True)
 app.add_typer(plans_app, name="plans")
 app.add_typer(modes_app, name="modes")
+from communitas.drills.cli import assess, drill_app  # noqa: E402  (sub-app in its package)
+
+app.add_typer(drill_app, name="drill")
+app.command()(assess)
 
 console = Console()
 err_console = Console(stderr=True)

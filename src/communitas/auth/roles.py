@@ -57,6 +57,9 @@ class Permission(StrEnum):
     REQUEST_READ = "request.read"
     REQUEST_TRIAGE = "request.triage"
     REQUEST_COMMIT = "request.commit"
+    # Drills and resilience assessment (drills/).
+    ASSESSMENT_READ = "assessment.read"
+    DRILL_RUN = "drill.run"
 
 
 P = Permission
@@ -112,6 +115,18 @@ _MODES_GRANTS: dict[Role, frozenset[Permission]] = {
 }
 ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | extra
                          for role, extra in _MODES_GRANTS.items()})
+
+# Drills and assessment (drills/): staff who plan for an area read its assessment;
+# commanders and committees also run drills on a copy of its data.
+_DRILLS_GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.DISTRICT_COMMANDER: frozenset({P.ASSESSMENT_READ, P.DRILL_RUN}),
+    Role.STREET_COMMANDER: frozenset({P.ASSESSMENT_READ, P.DRILL_RUN}),
+    Role.STREET_DISPATCHER: frozenset({P.ASSESSMENT_READ}),
+    Role.COMMUNITY_COMMITTEE: frozenset({P.ASSESSMENT_READ, P.DRILL_RUN}),
+    Role.AUDITOR: frozenset({P.ASSESSMENT_READ}),
+}
+ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | extra
+                         for role, extra in _DRILLS_GRANTS.items()})
 
 AREA_SCOPED = frozenset({
     Role.DISTRICT_COMMANDER, Role.STREET_COMMANDER, Role.STREET_DISPATCHER,

@@ -1,0 +1,79 @@
+"""``communitas assess`` and ``communitas drill run | validate``.
+
+Registered in communitas/cli.py; the shared CLI helpers are imported when a command runs,
+so this module and cli.py do not import each other at load time.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from communitas.auth.permissions import SYSTEM
+from communitas.config import get_settings
+from communitas.errors import CommunitasError
+from communitas.i18n import translate
+
+__all__ = ["assess", "drill_app"]
+
+drill_app = typer.Typer(help="Drills: scenarios played on a copy of the city.",
+                        no_args_is_help=True)
+console = Console()
+
+
+def t(msgid: str, **params: object) -> str:
+    return translate(msgid, get_settings().locale, **params)
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def assess(
+    within: Annotated[str, typer.Argument(help="area code: every community under it")],
+    out: Annotated[Path, typer.Option(help="GeoJSON map layer to write")] = Path(
+        "assessment.geojson"),
+    on: Annotated[str | None, typer.Option(help="count stock usable on this date")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="rows to print")] = 20,
+) -> None:
+    """Rank the communities under an area by resilience, least resilient first."""
+    from communitas.cli import _use_case
+    from communitas.drills.assessment import assess_communities, assessment_geojson
+
+    with _use_case() as session:
+        ranked = assess_communities(session, principal=SYSTEM, within=within,
+                                    on=date.fromisoformat(on) if on else None)
+    table = Table(title=t("Resilience assessment under {code}", code=within))
+    for header in (t("Rank"), t("Community"), t("Risk"), t("Endowment"), t("Resilience"),
+                   t("Reserve shortfall"), t("Uncovered needs"), t("Committee share"),
+                   t("Unstaffed roles")):
+        table.add_column(header)
+    zh = get_settings().locale.startswith("zh")
+    for i, a in enumerate(ranked[:limit], 1):
+        table.add_row(str(i), f"{a.code} {a.name_zh if zh else a.name_en}", _fmt(a.risk),
+                      _fmt(a.endowment), _fmt(a.resilience), _fmt(a.reserve_shortfall),
+                      str(len(a.uncovered_needs)), _fmt(a.committee_share),
+                      str(len(a.unstaffed_roles)))
+    console.print(table)
+    out.write_text(json.dumps(assessment_geojson(ranked), ensure_ascii=False), encoding="utf-8")
+    console.print(t("Wrote {count} communities to {file}", count=len(ranked), file=str(out)))
+
+
+@drill_app.command("validate")
+def drill_validate(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Check a scenario file against the schema; errors name the line and field."""
+    from communitas.cli import _fail
+    from communitas.drills.scenario import load_scenario
+
+    try:
+        scenario = load_scenario(path)
+    except CommunitasError as exc:
+        raise _fail(exc) from exc
+    console.print(t("{file}: valid scenario, {hours} hours", file=str(path),
+                    hours=scenario.minutes // 60))
