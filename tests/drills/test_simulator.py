@@ -19,7 +19,7 @@ SCENARIO = textwrap.dedent(f"""
     name: {{zh: 测试, en: Test}}
     hazard: flood
     start: "2026-07-20T06:00:00+08:00"
-    duration: 12h
+    duration: 6h
     step: 30m
     affected:
       - {{code: "{STREET_A}", severity: 1.0}}
@@ -28,7 +28,7 @@ SCENARIO = textwrap.dedent(f"""
       - {{at: 1h, kind: stock_lost, areas: ["{COMMUNITY_B1}"], share: 0.5}}
       - {{at: 2h, kind: road_cut, between: ["{STREET_A}", "{COMMUNITY_B1}"], until: 4h}}
     demand:
-      per_1000_per_day: 20
+      per_1000_per_day: 15
       vulnerability_weights: {{aged_80: 3}}
       items:
         - {{resource_type: water.bottled, share: 0.7, quantity: 6}}

@@ -77,3 +77,46 @@ def drill_validate(path: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
         raise _fail(exc) from exc
     console.print(t("{file}: valid scenario, {hours} hours", file=str(path),
                     hours=scenario.minutes // 60))
+
+
+@drill_app.command("run")
+def drill_run(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="scenario YAML")],
+    seed: Annotated[int, typer.Option(help="random seed: the same seed, the same numbers")] = 1,
+    out: Annotated[Path, typer.Option(file_okay=False, help="directory for the report")] = Path(
+        "drill-report"),
+    demo: Annotated[bool, typer.Option(help="play on a fresh demo city instead of a copy of "
+                                            "the configured database")] = False,
+    city_seed: Annotated[int, typer.Option(help="seed of the demo city (with --demo)")] = 42,
+    hours: Annotated[float | None, typer.Option(min=0.1, help="stop after this many "
+                                                "hours")] = None,
+) -> None:
+    """Play a scenario on a private copy of the city and write metrics.json and report.html."""
+    from rich.progress import Progress
+
+    from communitas.cli import _fail
+    from communitas.drills import sandbox
+    from communitas.drills.metrics import compute
+    from communitas.drills.report import write_report
+    from communitas.drills.scenario import load_scenario
+    from communitas.drills.simulator import Drill
+
+    try:
+        scenario = load_scenario(path)
+        factory = (sandbox.demo_city(city_seed, scenario.city_scale) if demo
+                   else sandbox.copy_of_database(get_settings().database_url))
+        drill = Drill(scenario, factory, seed=seed,
+                      until_minutes=hours * 60 if hours else None)
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task(t("Playing {name}", name=scenario.name.en), total=drill.horizon)
+            record = drill.run(progress=lambda minute: bar.update(task, completed=minute))
+    except CommunitasError as exc:
+        raise _fail(exc) from exc
+    metrics = compute(record)
+    locale = get_settings().locale
+    title = scenario.name.zh if locale.startswith("zh") else scenario.name.en
+    json_path, html_path = write_report(metrics, out, title=title, seed=seed, locale=locale)
+    console.print(t("Drill finished: {requests} requests, resilience loss {loss} %·h; "
+                    "wrote {json} and {html}", requests=len(record.requests),
+                    loss=metrics["resilience_loss_pct_hours"], json=str(json_path),
+                    html=str(html_path)))

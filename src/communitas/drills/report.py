@@ -99,7 +99,7 @@ def render_html(metrics: dict[str, Any], *, title: str, seed: int, locale: str =
     headline = [
         (t("Time to first response, median (min)"), metrics["first_response"]["median"]),
         (t("Time to fulfil, median (min)"), metrics["time_to_fulfil"]["median"]),
-        (t("Requests never fulfilled"), metrics["time_to_fulfil"]["missing"]),
+        (t("Requests not fulfilled by the end"), metrics["time_to_fulfil"]["missing"]),
         (t("Resilience loss (%·h)"), metrics["resilience_loss_pct_hours"]),
         (t("Recovery time (h)"), None if metrics["recovery_minutes"] is None
          else metrics["recovery_minutes"] / 60),
