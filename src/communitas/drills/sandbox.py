@@ -14,7 +14,7 @@ from communitas.db import make_engine, make_session_factory, migrate, unit_of_wo
 from communitas.errors import ValidationFailed
 from communitas.i18n import _
 
-__all__ = ["copy_of_database", "demo_city", "prepared"]
+__all__ = ["copy_of_database", "copy_of_engine", "demo_city", "prepared"]
 
 
 def _memory() -> Engine:
@@ -39,6 +39,18 @@ def copy_of_database(source_url: str) -> sessionmaker[Session]:
     finally:
         source.close()
     migrate(engine)
+    return make_session_factory(engine)
+
+
+def copy_of_engine(source: Engine) -> sessionmaker[Session]:
+    """A private in-memory copy of another SQLite engine's database (a prepared city)."""
+    engine = _memory()
+    raw_source, raw_target = source.raw_connection(), engine.raw_connection()
+    try:
+        raw_source.driver_connection.backup(raw_target.driver_connection)  # type: ignore[union-attr,arg-type]
+    finally:
+        raw_source.close()
+        raw_target.close()
     return make_session_factory(engine)
 
 
