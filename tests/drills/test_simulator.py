@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import date
 
 from sqlalchemy.orm import Session
 
 from communitas.auth.permissions import SYSTEM
+from communitas.drills.assessment import assess_communities
 from communitas.drills.metrics import compute
 from communitas.drills.sandbox import prepared
 from communitas.drills.scenario import parse_scenario_text
@@ -73,3 +75,13 @@ def test_same_seed_same_numbers() -> None:
     first, again = run(5), run(5)
     assert first == again
     assert run(6) != first
+
+
+def test_assessment_after_a_drill_sees_who_did_the_work() -> None:
+    factory = prepared(_world)
+    Drill(parse_scenario_text(SCENARIO, file="test.yaml"), factory, seed=3).run()
+    with factory() as session:
+        ranked = assess_communities(session, principal=SYSTEM, within=STREET_A,
+                                    on=date(2026, 7, 20))
+    shares = {a.code: a.committee_share for a in ranked}
+    assert shares[COMMUNITY_A1] is not None and 0 < shares[COMMUNITY_A1] <= 1

@@ -47,7 +47,7 @@ def copy_of_engine(source: Engine) -> sessionmaker[Session]:
     engine = _memory()
     raw_source, raw_target = source.raw_connection(), engine.raw_connection()
     try:
-        raw_source.driver_connection.backup(raw_target.driver_connection)  # type: ignore[union-attr,arg-type]
+        raw_source.driver_connection.backup(raw_target.driver_connection)  # type: ignore[union-attr]
     finally:
         raw_source.close()
         raw_target.close()
