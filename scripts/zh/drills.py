@@ -16,6 +16,8 @@ ZH = {
     "Playing {name}": "正在演练：{name}",
     "Queues at service points": "服务点排队情况",
     "Rank": "排名",
+    "The scenario names areas this city does not have: {codes}":
+        "情景中包含本城市不存在的区域：{codes}",
     "Recovery time (h)": "恢复时间（小时）",
     "Requests not fulfilled by the end": "演练结束时仍未满足的求助",
     "Reserve shortfall": "储备缺口",

@@ -60,3 +60,12 @@ def test_drill_validate_names_the_line_and_field(database: str, tmp_path: Path) 
     good = tmp_path / "good.yaml"
     good.write_text(SCENARIO, encoding="utf-8")
     assert runner.invoke(app, ["drill", "validate", str(good)]).exit_code == 0
+
+
+def test_a_scenario_naming_unknown_areas_is_refused(database: str, tmp_path: Path) -> None:
+    scenario = tmp_path / "elsewhere.yaml"
+    scenario.write_text(SCENARIO.replace('code: "310115001000"', 'code: "310115009000"'),
+                        encoding="utf-8")
+    result = runner.invoke(app, ["drill", "run", str(scenario), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "unknown_area" in result.output and "310115009000" in result.output

@@ -5,7 +5,8 @@ residents submit requests (dispatch intake) and confirm deliveries; every ``plan
 dispatcher verifies and approves new requests, confirms pending mode proposals, asks the
 optimiser for a plan (dispatch suggestion) and accepts it; shipments leave at once and are
 delivered after the suggested travel time, stretched by road cuts and market capacity.
-Warnings and indicator readings go to the modes services. Tasks, call-outs and notices are
+Warnings and indicator readings go to the modes services; the scheduler's timers run
+every five simulated minutes. Tasks, call-outs and notices are
 being built elsewhere: ``Drill.hooks`` is where they will plug in.
 """
 
@@ -21,6 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from communitas.auth.permissions import SYSTEM
+from communitas.config import get_settings
 from communitas.db import unit_of_work
 from communitas.dispatch import fulfilment, intake, suggestion, triage
 from communitas.dispatch.lifecycle import RequestStatus
@@ -33,10 +35,12 @@ from communitas.drills.queues import simulate_point
 from communitas.drills.records import Delivery, DrillRecord, ModeSwitch, RequestRecord
 from communitas.drills.scenario import Scenario, duration_minutes
 from communitas.errors import CommunitasError
+from communitas.scheduler import default_jobs
 
 __all__ = ["Drill", "DrillClock"]
 
 CONFIRM_DELAY = 30.0  # minutes a resident takes to confirm a complete delivery
+TIMER_EVERY = 5.0  # minutes between runs of the platform's timers (live: every minute)
 
 
 class DrillClock:
@@ -87,6 +91,7 @@ class Drill:
         self._queue: list[_Event] = []
         self._seq = 0
         self.city: world.City
+        self.jobs = default_jobs(get_settings())
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -107,6 +112,8 @@ class Drill:
         every = float(duration_minutes(self.scenario.dispatch.plan_every))
         for k in range(1, int(self.horizon // every) + 1):
             self._push(k * every, "plan")
+        for k in range(1, int(self.horizon // TIMER_EVERY) + 1):
+            self._push(k * TIMER_EVERY, "timers")
         while self._queue:
             event = heapq.heappop(self._queue)
             self.clock.set(event.minute)
@@ -131,6 +138,11 @@ class Drill:
                                            client=f"drill:{event.seq}", clock=self.clock)
         request = submission.request
         self.tracks[request.reference] = Track(arrival, request.reference, request.lines[0].id)
+
+    def _on_timers(self, session: Session, event: _Event) -> None:
+        """The scheduler's jobs (expiry, SLA escalation, unanswered warnings) on drill time."""
+        for job in self.jobs:
+            job.run(session, self.clock)
 
     def _on_inject(self, session: Session, event: _Event) -> None:
         inject = self.scenario.injects[event.data]

@@ -33,7 +33,10 @@ from communitas.drills.scenario import (
     StockLostInject,
     WarningInject,
     duration_minutes,
+    unknown_areas,
 )
+from communitas.errors import ValidationFailed
+from communitas.i18n import _
 from communitas.modes import trigger_service, warning_service
 from communitas.modes.schemas import IndicatorPost, WarningCreate
 from communitas.resources import service as resources
@@ -104,6 +107,12 @@ def _stock_by_type(session: Session) -> dict[str, int]:
 
 
 def load(session: Session, scenario: Scenario) -> City:
+    """The city as the drill needs it; refuses a scenario naming areas the city lacks."""
+    unknown = unknown_areas(scenario, session.execute(select(Area.code)).scalars())
+    if unknown:
+        raise ValidationFailed(_("The scenario names areas this city does not have: {codes}"),
+                               code="unknown_area", codes=", ".join(unknown[:20]),
+                               details={"codes": unknown[:200]})
     roots = list(session.execute(select(Area.code).where(Area.parent_id.is_(None))
                                  .order_by(Area.code)).scalars())
     orgs = session.execute(select(Organisation.code, Organisation.kind,
