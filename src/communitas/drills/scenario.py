@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -239,10 +238,6 @@ class Scenario(ScenarioModel):
     @property
     def minutes(self) -> int:
         return duration_minutes(self.duration)
-
-    @property
-    def start_at(self) -> datetime:
-        return self.start
 
     def area_codes(self) -> list[str]:
         """Every area code the scenario names, in order of first mention."""
