@@ -59,7 +59,6 @@ class Permission(StrEnum):
     REQUEST_COMMIT = "request.commit"
     # Drills and resilience assessment (drills/).
     ASSESSMENT_READ = "assessment.read"
-    DRILL_RUN = "drill.run"
 
 
 P = Permission
@@ -116,13 +115,13 @@ _MODES_GRANTS: dict[Role, frozenset[Permission]] = {
 ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | extra
                          for role, extra in _MODES_GRANTS.items()})
 
-# Drills and assessment (drills/): staff who plan for an area read its assessment;
-# commanders and committees also run drills on a copy of its data.
+# Drills and assessment (drills/): staff who plan for an area read its assessment. Drills
+# run from the CLI on a private copy of the data, so they need no permission yet.
 _DRILLS_GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.DISTRICT_COMMANDER: frozenset({P.ASSESSMENT_READ, P.DRILL_RUN}),
-    Role.STREET_COMMANDER: frozenset({P.ASSESSMENT_READ, P.DRILL_RUN}),
+    Role.DISTRICT_COMMANDER: frozenset({P.ASSESSMENT_READ}),
+    Role.STREET_COMMANDER: frozenset({P.ASSESSMENT_READ}),
     Role.STREET_DISPATCHER: frozenset({P.ASSESSMENT_READ}),
-    Role.COMMUNITY_COMMITTEE: frozenset({P.ASSESSMENT_READ, P.DRILL_RUN}),
+    Role.COMMUNITY_COMMITTEE: frozenset({P.ASSESSMENT_READ}),
     Role.AUDITOR: frozenset({P.ASSESSMENT_READ}),
 }
 ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | extra
