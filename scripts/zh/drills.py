@@ -27,6 +27,7 @@ ZH = {
     "Risk": "风险",
     "Seed": "随机种子",
     "Share of work by actor kind": "各类主体承担的工作比例",
+    "There is no database at {file} to copy": "{file} 处没有可复制的数据库",
     "Time to first response, median (min)": "首次响应时间，中位数（分钟）",
     "Time to fulfil, median (min)": "满足时间，中位数（分钟）",
     "Uncovered needs": "无储备覆盖的需求",

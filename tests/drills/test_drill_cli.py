@@ -69,3 +69,18 @@ def test_a_scenario_naming_unknown_areas_is_refused(database: str, tmp_path: Pat
     result = runner.invoke(app, ["drill", "run", str(scenario), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "unknown_area" in result.output and "310115009000" in result.output
+
+
+def test_a_missing_database_is_not_created_by_a_drill(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = tmp_path / "none.db"
+    monkeypatch.setenv("COMMUNITAS_DATABASE_URL", f"sqlite:///{missing}")
+    get_settings.cache_clear()
+    scenario = tmp_path / "test.yaml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    try:
+        result = runner.invoke(app, ["drill", "run", str(scenario)])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2 and "drill_source_missing" in result.output
+    assert not missing.exists()

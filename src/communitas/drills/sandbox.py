@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -28,8 +29,11 @@ def copy_of_database(source_url: str) -> sessionmaker[Session]:
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         raise ValidationFailed(_("A drill copies a SQLite database file; use --demo for a "
                                  "fresh demo city instead"), code="drill_source_unsupported")
+    if not Path(url.database).is_file():
+        raise ValidationFailed(_("There is no database at {file} to copy"),
+                               code="drill_source_missing", file=url.database)
     engine = _memory()
-    source = sqlite3.connect(url.database)
+    source = sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)
     try:
         raw = engine.raw_connection()
         try:
