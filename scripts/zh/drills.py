@@ -34,8 +34,5 @@ ZH = {
     "Unmet demand by resource type": "按物资类型的未满足需求",
     "Unstaffed roles": "无人承担的岗位",
     "Wrote {count} communities to {file}": "已将 {count} 个社区写入 {file}",
-    "hours": "小时",
-    "people waiting": "排队人数",
-    "units": "数量",
     "{file}: valid scenario, {hours} hours": "{file}：情景有效，时长 {hours} 小时",
 }

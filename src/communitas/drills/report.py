@@ -1,7 +1,8 @@
 """A drill's metrics written as JSON and as one self-contained HTML page with charts.
 
 Charts are drawn with matplotlib's Agg backend and embedded as base64 PNG, so the report
-opens offline and can be mailed as one file.
+opens offline and can be mailed as one file. Chart axes carry only symbols (t, Q, U, L) and
+resource codes, so no CJK font is needed; the translated titles are in the HTML.
 """
 
 from __future__ import annotations
@@ -53,33 +54,33 @@ def _hours(metrics: dict[str, Any]) -> list[float]:
     return [t / 60 for t in metrics["times"]]
 
 
-def _functionality_chart(metrics: dict[str, Any], t: Any) -> str:
+def _functionality_chart(metrics: dict[str, Any]) -> str:
     figure, axes = plt.subplots(figsize=(8, 3))
     axes.plot(_hours(metrics), metrics["functionality"], color="#1f77b4")
     axes.fill_between(_hours(metrics), metrics["functionality"], 100, alpha=0.2, color="#d62728")
     axes.set_ylim(0, 105)
-    axes.set_xlabel(t("hours"))
+    axes.set_xlabel("t (h)")
     axes.set_ylabel("Q(t) %")
     return _png(figure)
 
 
-def _unmet_chart(metrics: dict[str, Any], t: Any) -> str:
+def _unmet_chart(metrics: dict[str, Any]) -> str:
     figure, axes = plt.subplots(figsize=(8, 3))
     for code, series in metrics["unmet_demand"].items():
         axes.plot(_hours(metrics), series, label=code)
-    axes.set_xlabel(t("hours"))
-    axes.set_ylabel(t("units"))
+    axes.set_xlabel("t (h)")
+    axes.set_ylabel("U(t)")
     if metrics["unmet_demand"]:
         axes.legend(fontsize="small")
     return _png(figure)
 
 
-def _queue_chart(metrics: dict[str, Any], t: Any) -> str:
+def _queue_chart(metrics: dict[str, Any]) -> str:
     figure, axes = plt.subplots(figsize=(8, 3))
     for name, point in metrics["service_points"].items():
         axes.step(_hours(metrics), point["queue_length"], where="post", label=name)
-    axes.set_xlabel(t("hours"))
-    axes.set_ylabel(t("people waiting"))
+    axes.set_xlabel("t (h)")
+    axes.set_ylabel("L(t)")
     if metrics["service_points"]:
         axes.legend(fontsize="small")
     return _png(figure)
@@ -106,9 +107,9 @@ def render_html(metrics: dict[str, Any], *, title: str, seed: int, locale: str =
         (t("Deprivation cost of vulnerable residents"), metrics["deprivation"]["total"]),
         (t("Mode switch latency, median (min)"), metrics["mode_switch_latency"]["median"]),
     ]
-    charts = [(t("Functionality Q(t)"), _functionality_chart(metrics, t)),
-              (t("Unmet demand by resource type"), _unmet_chart(metrics, t)),
-              (t("Queues at service points"), _queue_chart(metrics, t))]
+    charts = [(t("Functionality Q(t)"), _functionality_chart(metrics)),
+              (t("Unmet demand by resource type"), _unmet_chart(metrics)),
+              (t("Queues at service points"), _queue_chart(metrics))]
     env = Environment(autoescape=select_autoescape(default=True))
     return env.from_string(_TEMPLATE).render(
         lang="zh-CN" if locale.startswith("zh") else "en", title=title, seed=seed,
