@@ -69,6 +69,7 @@ def test_a_drill_serves_requests_through_dispatch_and_balances_stock() -> None:
         assert row["unaccounted"] == 0, (code, row)
     assert metrics["stock"]["water.bottled"]["lost"] == 200
     assert metrics["service_points"]["point"]["served"] > 0
+    assert metrics["refusals"] == {}  # the simulated people never asked for the impossible
 
 
 def test_same_seed_same_numbers() -> None:

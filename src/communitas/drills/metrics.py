@@ -239,4 +239,5 @@ def compute(record: DrillRecord, *, grace: float = 60.0, threshold: float = 95.0
         "mode_switch_latency": asdict(switch_latency(record.switches)),
         "deprivation": deprivation_cost(record.requests, horizon=record.horizon),
         "stock": record.stock,
+        "refusals": record.refusals,
     }

@@ -79,3 +79,5 @@ class DrillRecord:
     switches: list[ModeSwitch] = field(default_factory=list)
     # Units of stock at the start, used, still held and lost, per resource type.
     stock: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Actions the services refused during the drill, "event kind:error code" → count.
+    refusals: dict[str, int] = field(default_factory=dict)

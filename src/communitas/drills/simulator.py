@@ -87,6 +87,7 @@ class Drill:
         self.switches: list[ModeSwitch] = []
         self.pending: dict[int, float] = {}  # proposal id → minute it was made
         self.lost: dict[str, int] = {}
+        self.refusals: dict[str, int] = {}  # "event kind:error code" → how often
         self.hooks: dict[str, list[Callable[[Session, _Event], None]]] = {}
         self._queue: list[_Event] = []
         self._seq = 0
@@ -117,10 +118,14 @@ class Drill:
         while self._queue:
             event = heapq.heappop(self._queue)
             self.clock.set(event.minute)
-            with unit_of_work(self.factory) as session:
-                getattr(self, f"_on_{event.kind}")(session, event)
-                for hook in self.hooks.get(event.kind, []):
-                    hook(session, event)
+            try:
+                with unit_of_work(self.factory) as session:
+                    getattr(self, f"_on_{event.kind}")(session, event)
+                    for hook in self.hooks.get(event.kind, []):
+                        hook(session, event)
+            except CommunitasError as exc:  # refused, as it would be live: nothing changed
+                key = f"{event.kind}:{exc.code}"
+                self.refusals[key] = self.refusals.get(key, 0) + 1
             if progress:
                 progress(event.minute)
         return self._record()
@@ -233,4 +238,5 @@ class Drill:
             stock = world.stock_balance(session, self.city, self.lost, requests)
         step = float(duration_minutes(self.scenario.step))
         return DrillRecord(horizon=self.horizon, step=step, requests=requests, visits=visits,
-                           switches=self.switches, stock=stock)
+                           switches=self.switches, stock=stock,
+                           refusals=dict(sorted(self.refusals.items())))
