@@ -4,6 +4,8 @@ ZH = {
     "A drill copies a SQLite database file; use --demo for a fresh demo city instead":
         "演练只能复制 SQLite 数据库文件；如需全新的演示城市，请使用 --demo",
     "Committee share": "居委会承担比例",
+    "Compared {count} variants over {seeds} seeds; wrote {file}":
+        "已比较 {count} 个方案，每个 {seeds} 个随机种子；已写入 {file}",
     "Community": "社区",
     "Deprivation cost of vulnerable residents": "困难群体的剥夺成本",
     "Drill finished: {requests} requests, resilience loss {loss} %·h; wrote {json} and {html}":
@@ -26,6 +28,7 @@ ZH = {
     "Resilience loss (%·h)": "韧性损失（%·小时）",
     "Risk": "风险",
     "Seed": "随机种子",
+    "Seeds": "随机种子",
     "Share of work by actor kind": "各类主体承担的工作比例",
     "There is no database at {file} to copy": "{file} 处没有可复制的数据库",
     "Time to first response, median (min)": "首次响应时间，中位数（分钟）",
@@ -34,5 +37,6 @@ ZH = {
     "Unmet demand by resource type": "按物资类型的未满足需求",
     "Unstaffed roles": "无人承担的岗位",
     "Wrote {count} communities to {file}": "已将 {count} 个社区写入 {file}",
+    "mean [95% confidence interval]": "均值 [95% 置信区间]",
     "{file}: valid scenario, {hours} hours": "{file}：情景有效，时长 {hours} 小时",
 }

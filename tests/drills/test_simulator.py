@@ -14,7 +14,7 @@ from communitas.drills.sandbox import prepared
 from communitas.drills.scenario import parse_scenario_text
 from communitas.drills.simulator import Drill
 from communitas.modes.plan_service import install_plan_library
-from tests.factories import COMMUNITY_A1, COMMUNITY_B1, STREET_A
+from tests.factories import COMMUNITY_A1, COMMUNITY_B1, DISTRICT, STREET_A
 from tests.resources.helpers import build_world, stock
 
 SCENARIO = textwrap.dedent(f"""
@@ -51,7 +51,7 @@ def _world(session: Session) -> None:
     install_plan_library(session, principal=SYSTEM)
     stock(session, "water.bottled", "NC-A1", COMMUNITY_A1, 200)
     stock(session, "water.bottled", "NC-B1", COMMUNITY_B1, 400)
-    stock(session, "food.instant_noodles", "SO-A", STREET_A, 30)
+    stock(session, "food.instant_noodles", "MK-1", DISTRICT, 60)  # only the market has noodles
 
 
 def run(seed: int) -> dict[str, object]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -120,3 +121,56 @@ def drill_run(
                     "wrote {json} and {html}", requests=len(record.requests),
                     loss=metrics["resilience_loss_pct_hours"], json=str(json_path),
                     html=str(html_path)))
+
+
+@drill_app.command("compare")
+def drill_compare(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="scenario YAML")],
+    variant: Annotated[list[str] | None, typer.Option(
+        help="variant to play (repeat): baseline, no_market")] = None,
+    seeds: Annotated[int, typer.Option(min=1, help="seeds 1..N for each variant")] = 3,
+    out: Annotated[Path, typer.Option(file_okay=False)] = Path("drill-comparison"),
+    demo: Annotated[bool, typer.Option(help="play on a fresh demo city")] = False,
+    city_seed: Annotated[int, typer.Option(help="seed of the demo city (with --demo)")] = 42,
+    hours: Annotated[float | None, typer.Option(min=0.1)] = None,
+) -> None:
+    """Play a scenario under variants over several seeds; write comparison.json and .html."""
+    from rich.progress import Progress
+
+    from communitas.cli import _fail
+    from communitas.drills import sandbox
+    from communitas.drills.report import render_comparison_html
+    from communitas.drills.scenario import load_scenario
+    from communitas.drills.variants import VARIANTS
+    from communitas.drills.whatif import run_variants
+
+    chosen = variant or ["baseline", "no_market"]
+    unknown = sorted(set(chosen) - set(VARIANTS))
+    if unknown:
+        raise typer.BadParameter(", ".join(unknown), param_hint="--variant")
+    try:
+        scenario = load_scenario(path)
+        if demo:
+            engine = sandbox.demo_city(city_seed, scenario.city_scale).kw["bind"]
+            copy = partial(sandbox.copy_of_engine, engine)
+        else:
+            copy = partial(sandbox.copy_of_database, get_settings().database_url)
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task(t("Playing {name}", name=scenario.name.en),
+                                total=len(chosen) * seeds)
+            result = run_variants(scenario, copy, variants=chosen,
+                                  seeds=list(range(1, seeds + 1)),
+                                  until_minutes=hours * 60 if hours else None,
+                                  progress=lambda _v, _s: bar.advance(task))
+    except CommunitasError as exc:
+        raise _fail(exc) from exc
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "comparison.json").write_text(json.dumps(result, indent=1, sort_keys=True),
+                                         encoding="utf-8")
+    locale = get_settings().locale
+    title = scenario.name.zh if locale.startswith("zh") else scenario.name.en
+    (out / "comparison.html").write_text(render_comparison_html(result, title=title,
+                                                                locale=locale),
+                                         encoding="utf-8")
+    console.print(t("Compared {count} variants over {seeds} seeds; wrote {file}",
+                    count=len(chosen), seeds=seeds, file=str(out)))

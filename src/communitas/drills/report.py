@@ -19,9 +19,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from jinja2 import Environment, select_autoescape
 
-from communitas.i18n import translate
+from communitas.i18n import _, translate
 
-__all__ = ["render_html", "write_report"]
+__all__ = ["render_comparison_html", "render_html", "write_report"]
 
 _TEMPLATE = """<!doctype html>
 <html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ title }}</title>
@@ -40,6 +40,38 @@ th:first-child,td:first-child{text-align:left}img{max-width:100%}</style></head>
 {% endfor %}</table>
 </body></html>
 """
+
+
+_COMPARISON = """<!doctype html>
+<html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ title }}</title>
+<style>body{font-family:sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem}
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:right}
+th:first-child{text-align:left}</style></head><body>
+<h1>{{ title }}</h1><p>{{ seeds_label }}: {{ seeds }} · {{ note }}</p>
+<table><tr><th></th>{% for v in variants %}<th>{{ v }}</th>{% endfor %}</tr>
+{% for name, cells in rows %}<tr><th>{{ name }}</th>{% for c in cells %}<td>{{ c }}</td>
+{% endfor %}</tr>{% endfor %}</table></body></html>
+"""
+
+
+def _interval(cell: dict[str, Any]) -> str:
+    if cell["mean"] is None:
+        return "—"
+    if cell["low"] is None:
+        return f"{cell['mean']:,.1f}"
+    return f"{cell['mean']:,.1f} [{cell['low']:,.1f}, {cell['high']:,.1f}]"
+
+
+def render_comparison_html(result: dict[str, Any], *, title: str, locale: str = "en") -> str:
+    """Variants side by side: mean [95 % interval] of each headline figure."""
+    comparison, variants = result["comparison"], result["variants"]
+    names = list(next(iter(comparison.values()))) if comparison else []
+    env = Environment(autoescape=select_autoescape(default=True))
+    return env.from_string(_COMPARISON).render(
+        lang="zh-CN" if locale.startswith("zh") else "en", title=title,
+        seeds_label=translate(_("Seeds"), locale), seeds=", ".join(map(str, result["seeds"])),
+        note=translate(_("mean [95% confidence interval]"), locale), variants=variants,
+        rows=[(name, [_interval(comparison[v][name]) for v in variants]) for name in names])
 
 
 def _png(figure: Any) -> str:
