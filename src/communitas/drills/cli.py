@@ -51,13 +51,15 @@ def assess(
         ranked = assess_communities(session, principal=SYSTEM, within=within,
                                     on=date.fromisoformat(on) if on else None)
     table = Table(title=t("Resilience assessment under {code}", code=within))
-    for header in (t("Rank"), t("Community"), t("Risk"), t("Endowment"), t("Resilience"),
-                   t("Reserve shortfall"), t("Uncovered needs"), t("Committee share"),
-                   t("Unstaffed roles")):
-        table.add_column(header)
+    table.add_column(t("Rank"), justify="right")
+    table.add_column(t("Community"), no_wrap=True)
+    table.add_column("", max_width=18, no_wrap=True, overflow="ellipsis")
+    for header in (t("Risk"), t("Endowment"), t("Resilience"), t("Reserve shortfall"),
+                   t("Uncovered needs"), t("Committee share"), t("Unstaffed roles")):
+        table.add_column(header, justify="right")
     zh = get_settings().locale.startswith("zh")
     for i, a in enumerate(ranked[:limit], 1):
-        table.add_row(str(i), f"{a.code} {a.name_zh if zh else a.name_en}", _fmt(a.risk),
+        table.add_row(str(i), a.code, a.name_zh if zh else a.name_en, _fmt(a.risk),
                       _fmt(a.endowment), _fmt(a.resilience), _fmt(a.reserve_shortfall),
                       str(len(a.uncovered_needs)), _fmt(a.committee_share),
                       str(len(a.unstaffed_roles)))
