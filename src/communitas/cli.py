@@ -46,6 +46,10 @@ app.add_typer(plans_app, name="plans")
 app.add_typer(modes_app, name="modes")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(notices_app, name="notices")
+from communitas.drills.cli import assess, drill_app  # noqa: E402  (sub-app in its package)
+
+app.add_typer(drill_app, name="drill")
+app.command()(assess)
 
 console = Console()
 err_console = Console(stderr=True)

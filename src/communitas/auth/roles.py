@@ -68,6 +68,8 @@ class Permission(StrEnum):
     NOTICE_APPROVE = "notice.approve"
     NOTICE_IMPORT = "notice.import"
     NOTICE_SUBSCRIPTIONS = "notice.subscriptions"
+    # Drills and resilience assessment (drills/).
+    ASSESSMENT_READ = "assessment.read"
 
 
 P = Permission
@@ -157,6 +159,17 @@ _NOTICES_GRANTS: dict[Role, frozenset[Permission]] = {
 }
 ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | extra
                          for role, extra in _NOTICES_GRANTS.items()})
+# Drills and assessment (drills/): staff who plan for an area read its assessment. Drills
+# run from the CLI on a private copy of the data, so they need no permission yet.
+_DRILLS_GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.DISTRICT_COMMANDER: frozenset({P.ASSESSMENT_READ}),
+    Role.STREET_COMMANDER: frozenset({P.ASSESSMENT_READ}),
+    Role.STREET_DISPATCHER: frozenset({P.ASSESSMENT_READ}),
+    Role.COMMUNITY_COMMITTEE: frozenset({P.ASSESSMENT_READ}),
+    Role.AUDITOR: frozenset({P.ASSESSMENT_READ}),
+}
+ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | extra
+                         for role, extra in _DRILLS_GRANTS.items()})
 
 AREA_SCOPED = frozenset({
     Role.DISTRICT_COMMANDER, Role.STREET_COMMANDER, Role.STREET_DISPATCHER,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-28 21:42:51.990518
+Create Date: 2026-11-28 22:08:14.813771
 """
 
 from __future__ import annotations

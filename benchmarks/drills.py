@@ -1,0 +1,64 @@
+"""How long do the shipped drills take through the real services?
+
+Issue 7's targets: the 72-hour district flood ≤ 10 s, the 14-day city lockdown ≤ 120 s, on
+this machine. The demo city is built once per scale (seed 42, not timed); each drill then
+runs on an in-memory copy with seed 1. ``--hours`` stops a drill early (the time reported is
+for that horizon, and the row says so). Prints a table and writes
+benchmarks/results/drills.json.
+
+    .venv/bin/python benchmarks/drills.py [--scenario flood_72h_district] [--hours 12]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from communitas.drills.metrics import compute
+from communitas.drills.sandbox import copy_of_engine, demo_city
+from communitas.drills.scenario import SCENARIO_DIR, load_scenario
+from communitas.drills.simulator import Drill
+
+RESULTS = Path(__file__).parent / "results" / "drills.json"
+TARGETS = {"flood_72h_district": 10.0, "lockdown_14d_city": 120.0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scenario", action="append", choices=sorted(TARGETS))
+    parser.add_argument("--hours", type=float, default=None)
+    args = parser.parse_args()
+    cities = {}
+    rows = []
+    for name in args.scenario or sorted(TARGETS):
+        scenario = load_scenario(SCENARIO_DIR / f"{name}.yaml")
+        if scenario.city_scale not in cities:
+            cities[scenario.city_scale] = demo_city(42, scenario.city_scale).kw["bind"]
+        drill = Drill(scenario, copy_of_engine(cities[scenario.city_scale]), seed=1,
+                      until_minutes=args.hours * 60 if args.hours else None)
+        began = time.perf_counter()
+        record = drill.run()
+        seconds = time.perf_counter() - began
+        metrics = compute(record)
+        rows.append({"scenario": name, "hours": drill.horizon / 60, "seconds": round(seconds, 1),
+                     "requests": len(record.requests), "target_s": TARGETS[name],
+                     "full_length": drill.horizon == scenario.minutes,
+                     "resilience_loss": metrics["resilience_loss_pct_hours"]})
+    table = Table(title="Drills through the real services (seed 1)")
+    for column in ("scenario", "hours", "requests", "seconds", "target_s", "full_length"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(row[c]) for c in ("scenario", "hours", "requests", "seconds",
+                                             "target_s", "full_length")))
+    Console().print(table)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

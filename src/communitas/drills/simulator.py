@@ -1,0 +1,242 @@
+"""Play a scenario through the real services on a simulated clock. Deterministic for a seed.
+
+Simulated people follow stated rules and act only through the services a live response uses:
+residents submit requests (dispatch intake) and confirm deliveries; every ``plan_every`` a
+dispatcher verifies and approves new requests, confirms pending mode proposals, asks the
+optimiser for a plan (dispatch suggestion) and accepts it; shipments leave at once and are
+delivered after the suggested travel time, stretched by road cuts and market capacity.
+Warnings and indicator readings go to the modes services; the scheduler's timers run
+every five simulated minutes. Tasks, call-outs and notices are
+being built elsewhere: ``Drill.hooks`` is where they will plug in.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from communitas.auth.permissions import SYSTEM
+from communitas.config import get_settings
+from communitas.db import unit_of_work
+from communitas.dispatch import fulfilment, intake, suggestion, triage
+from communitas.dispatch.lifecycle import RequestStatus
+from communitas.dispatch.schemas import ItemsLine, RequestCreate, ShipmentStep
+from communitas.dispatch.service import DispatchPolicy, get_request, requester_token
+from communitas.drills import world
+from communitas.drills.conditions import Conditions
+from communitas.drills.demand import Arrival, arrivals
+from communitas.drills.queues import simulate_point
+from communitas.drills.records import Delivery, DrillRecord, ModeSwitch, RequestRecord
+from communitas.drills.scenario import Scenario, duration_minutes
+from communitas.errors import CommunitasError
+from communitas.scheduler import default_jobs
+
+__all__ = ["Drill", "DrillClock"]
+
+CONFIRM_DELAY = 30.0  # minutes a resident takes to confirm a complete delivery
+TIMER_EVERY = 5.0  # minutes between runs of the platform's timers (live: every minute)
+
+
+class DrillClock:
+    """A clock the simulator sets to each event's time."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start, self._now = start, start
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, minute: float) -> None:
+        self._now = self.start + timedelta(minutes=minute)
+
+
+@dataclass
+class Track:
+    """The simulator's view of one request it submitted (one line each)."""
+
+    arrival: Arrival
+    reference: str
+    line_id: int
+    first_response: float | None = None
+    deliveries: list[Delivery] = field(default_factory=list)
+
+
+@dataclass(order=True)
+class _Event:
+    minute: float
+    seq: int
+    kind: str = field(compare=False)
+    data: Any = field(compare=False, default=None)
+
+
+class Drill:
+    def __init__(self, scenario: Scenario, factory: sessionmaker[Session], *, seed: int,
+                 until_minutes: float | None = None) -> None:
+        self.scenario, self.factory, self.seed = scenario, factory, seed
+        self.horizon = float(min(scenario.minutes, until_minutes or scenario.minutes))
+        self.clock = DrillClock(scenario.start)
+        self.conditions = Conditions(scenario)
+        self.rng = random.Random(f"{seed}:people")
+        self.tracks: dict[str, Track] = {}
+        self.switches: list[ModeSwitch] = []
+        self.pending: dict[int, float] = {}  # proposal id → minute it was made
+        self.lost: dict[str, int] = {}
+        self.refusals: dict[str, int] = {}  # "event kind:error code" → how often
+        self.hooks: dict[str, list[Callable[[Session, _Event], None]]] = {}
+        self._queue: list[_Event] = []
+        self._seq = 0
+        self.city: world.City
+        self.jobs = default_jobs(get_settings())
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    def _push(self, minute: float, kind: str, data: Any = None) -> None:
+        if minute <= self.horizon:
+            self._seq += 1
+            heapq.heappush(self._queue, _Event(minute, self._seq, kind, data))
+
+    def run(self, progress: Callable[[float], None] | None = None) -> DrillRecord:
+        with unit_of_work(self.factory) as session:
+            self.city = world.load(session, self.scenario)
+        for i, inject in enumerate(self.scenario.injects):
+            self._push(float(duration_minutes(inject.at)), "inject", i)
+        rng = random.Random(f"{self.seed}:demand")
+        for arrival in arrivals(self.scenario, self.city.demand_areas, rng):
+            if arrival.minute <= self.horizon:
+                self._push(arrival.minute, "arrival", arrival)
+        every = float(duration_minutes(self.scenario.dispatch.plan_every))
+        for k in range(1, int(self.horizon // every) + 1):
+            self._push(k * every, "plan")
+        for k in range(1, int(self.horizon // TIMER_EVERY) + 1):
+            self._push(k * TIMER_EVERY, "timers")
+        while self._queue:
+            event = heapq.heappop(self._queue)
+            self.clock.set(event.minute)
+            try:
+                with unit_of_work(self.factory) as session:
+                    getattr(self, f"_on_{event.kind}")(session, event)
+                    for hook in self.hooks.get(event.kind, []):
+                        hook(session, event)
+            except CommunitasError as exc:  # refused, as it would be live: nothing changed
+                key = f"{event.kind}:{exc.code}"
+                self.refusals[key] = self.refusals.get(key, 0) + 1
+            if progress:
+                progress(event.minute)
+        return self._record()
+
+    # --- events -------------------------------------------------------------------------------
+
+    def _on_arrival(self, session: Session, event: _Event) -> None:
+        arrival: Arrival = event.data
+        data = RequestCreate(
+            area_code=arrival.area, priority=2 if arrival.vulnerable else 3,
+            vulnerability=["aged_80"] if arrival.vulnerable else [],
+            lines=[ItemsLine(resource_type_code=arrival.resource_type,
+                             quantity=arrival.quantity)])
+        submission = intake.submit_request(session, principal=None, data=data,
+                                           client=f"drill:{event.seq}", clock=self.clock)
+        request = submission.request
+        self.tracks[request.reference] = Track(arrival, request.reference, request.lines[0].id)
+
+    def _on_timers(self, session: Session, event: _Event) -> None:
+        """The scheduler's jobs (expiry, SLA escalation, unanswered warnings) on drill time."""
+        for job in self.jobs:
+            job.run(session, self.clock)
+
+    def _on_inject(self, session: Session, event: _Event) -> None:
+        inject = self.scenario.injects[event.data]
+        outcome = world.apply_inject(session, self.scenario, inject, index=event.data,
+                                     seed=self.seed, clock=self.clock)
+        minute = event.minute
+        for code in outcome.switched:
+            self.switches.append(ModeSwitch(code, minute, minute))
+        for proposal_id in outcome.proposals:
+            self.pending[proposal_id] = minute
+        for code, units in outcome.lost.items():
+            self.lost[code] = self.lost.get(code, 0) + units
+
+    def _on_plan(self, session: Session, event: _Event) -> None:
+        for proposal_id, made in sorted(self.pending.items()):
+            code = world.confirm_proposal(session, proposal_id, clock=self.clock)
+            self.switches.append(ModeSwitch(code or "", made, event.minute if code else None))
+        self.pending.clear()
+        self._triage(session, event.minute)
+        plan = suggestion.suggest_plan(session, principal=SYSTEM, within=self.city.root,
+                                       clock=self.clock)
+        for line in plan.lines:
+            if line.shipments:
+                self._accept(session, line, event.minute)
+
+    def _triage(self, session: Session, minute: float) -> None:
+        for track in self.tracks.values():
+            if track.first_response is not None:
+                continue
+            request = get_request(session, reference=track.reference)
+            if request.status is RequestStatus.SUBMITTED:
+                triage.verify_request(session, principal=SYSTEM, reference=track.reference,
+                                      clock=self.clock)
+            if request.status is RequestStatus.VERIFIED:
+                triage.approve_request(session, principal=SYSTEM, reference=track.reference,
+                                       clock=self.clock)
+            track.first_response = minute
+
+    def _accept(self, session: Session, line: Any, minute: float) -> None:
+        commits = world.commits(line)
+        try:
+            suggestion.accept_suggestion(session, principal=SYSTEM, reference=line.reference,
+                                         shipments=commits, clock=self.clock)
+        except CommunitasError:
+            return  # stale or refused: the next round plans again
+        for shipment, suggested in world.new_shipments(session, line):
+            fulfilment.ship_shipment(session, principal=SYSTEM, reference=line.reference,
+                                     step=ShipmentStep(shipment_id=shipment.id),
+                                     clock=self.clock)
+            arrive = self.city.arrival_minute(self.conditions, suggested, line.reference,
+                                              session, minute)
+            self._push(arrive, "deliver",
+                       (line.reference, shipment.id, suggested.organisation_code))
+
+    def _on_deliver(self, session: Session, event: _Event) -> None:
+        reference, shipment_id, org_code = event.data
+        shipment = fulfilment.deliver_shipment(
+            session, principal=SYSTEM, reference=reference,
+            step=ShipmentStep(shipment_id=shipment_id), clock=self.clock)
+        track = self.tracks[reference]
+        track.deliveries.append(Delivery(event.minute, shipment.delivered,
+                                         self.city.org_kind.get(org_code, "unknown")))
+        delivered = sum(d.units for d in track.deliveries)
+        if delivered >= track.arrival.quantity and \
+                self.rng.random() < self.scenario.demand.confirm_probability:
+            self._push(event.minute + CONFIRM_DELAY, "confirm", reference)
+
+    def _on_confirm(self, session: Session, event: _Event) -> None:
+        token = requester_token(DispatchPolicy(), event.data)
+        fulfilment.confirm_request(session, principal=None, reference=event.data, token=token,
+                                   clock=self.clock)
+
+    # --- the result -------------------------------------------------------------------------
+
+    def _record(self) -> DrillRecord:
+        requests = [RequestRecord(
+            area=t.arrival.area, resource_type=t.arrival.resource_type,
+            quantity=t.arrival.quantity, created=t.arrival.minute,
+            priority=2 if t.arrival.vulnerable else 3, vulnerable=t.arrival.vulnerable,
+            first_response=t.first_response, deliveries=tuple(t.deliveries))
+            for t in sorted(self.tracks.values(),
+                            key=lambda t: (t.arrival.minute, t.arrival.area))]
+        visits = []
+        for point in self.scenario.service_points:
+            visits += simulate_point(point, horizon=self.horizon,
+                                     rng=random.Random(f"{self.seed}:{point.name}"))
+        with unit_of_work(self.factory) as session:
+            stock = world.stock_balance(session, self.city, self.lost, requests)
+        step = float(duration_minutes(self.scenario.step))
+        return DrillRecord(horizon=self.horizon, step=step, requests=requests, visits=visits,
+                           switches=self.switches, stock=stock,
+                           refusals=dict(sorted(self.refusals.items())))
