@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     allocation_reach_nearest: int = Field(default=50, ge=1, le=1000)
     allocation_reach_speed_kmh: float = Field(default=20.0, gt=0, le=200)
     request_rate_window_seconds: int = Field(default=600, ge=1)
+    # Web pages (docs/web.md): map tiles are optional; without a URL the map draws area
+    # outlines only and works offline. A URL looks like https://tile.example/{z}/{x}/{y}.png
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
+    map_refresh_seconds: int = Field(default=15, ge=2, le=3600)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -1,0 +1,161 @@
+"""The situation map for commanders: every community in scope coloured by its effective mode,
+with layers for open requests, unmet demand and reserve gaps; a card per community; the
+page polls ``/map/status.json`` and recolours itself.
+
+Other domains add layers (active alerts, tasks …) by appending a :class:`MapLayer` to
+``MAP_LAYERS``: a label and a function giving a number per community code.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
+
+from communitas.areas import service as areas
+from communitas.areas.codes import AreaKind
+from communitas.auth.permissions import Principal, require
+from communitas.auth.roles import Permission
+from communitas.clock import SystemClock
+from communitas.dispatch import views
+from communitas.errors import CommunitasError
+from communitas.i18n import _
+from communitas.modes import service as modes
+from communitas.modes.levels import MODE_COLOUR, MODE_LABELS, Mode
+from communitas.resources import reserves
+from communitas.resources.schemas import ReserveGapRead
+from communitas.web.context import Page, StaffDep, render
+from communitas.web.lookups import local_name, type_names
+from communitas.web.queue import scope_code
+from communitas.web.routing import PageRoute
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+__all__ = ["MAP_LAYERS", "MapLayer", "router"]
+
+Values = dict[str, float]
+_GAP_CACHE_SECONDS = 60.0
+_gap_cache: dict[tuple[str, str, str], tuple[float, list[ReserveGapRead]]] = {}
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    key: str
+    label: str  # an English msgid
+    compute: Callable[[Session, Principal, str], Values]
+    colour: str = "#444"
+
+
+def _gaps(session: Session, principal: Principal, within: str) -> list[ReserveGapRead]:
+    """Reserve gaps change with stock, not by the second: computed at most once a minute."""
+    key = (str(session.get_bind().url), principal.username, within)
+    cached = _gap_cache.get(key)
+    if cached is not None and time.monotonic() - cached[0] < _GAP_CACHE_SECONDS:
+        return cached[1]
+    try:
+        gaps = reserves.reserve_gaps(session, principal=principal, within=within)
+    except CommunitasError:
+        gaps = []
+    _gap_cache[key] = (time.monotonic(), gaps)
+    return gaps
+
+
+def _open_requests(session: Session, principal: Principal, within: str) -> Values:
+    loads = views.community_load(session, principal=principal, within=within)
+    return {code: float(load.requests) for code, load in loads.items()}
+
+
+def _unmet(session: Session, principal: Principal, within: str) -> Values:
+    loads = views.community_load(session, principal=principal, within=within)
+    return {code: float(load.outstanding) for code, load in loads.items() if load.outstanding}
+
+
+def _reserve_gaps(session: Session, principal: Principal, within: str) -> Values:
+    """Mean shortfall over the ruled resource types (0 covered … 1 nothing), where short."""
+    totals: dict[str, list[float]] = {}
+    for gap in _gaps(session, principal, within):
+        totals.setdefault(gap.community_code, []).append(gap.shortfall)
+    return {code: round(sum(v) / len(v), 3) for code, v in totals.items() if sum(v) > 0}
+
+
+MAP_LAYERS: list[MapLayer] = [
+    MapLayer("requests", _("Open requests"), _open_requests, "#b00020"),
+    MapLayer("unmet", _("Unmet demand (units)"), _unmet, "#e65100"),
+    MapLayer("gaps", _("Reserve gaps"), _reserve_gaps, "#6a1b9a"),
+]
+
+
+def _map_page(page: Page) -> Page:
+    require(page.staff, Permission.REQUEST_READ)
+    return page
+
+
+@router.get("/map")
+def situation_map(page: StaffDep) -> Response:
+    _map_page(page)
+    root = areas.get_area(page.session, code=scope_code(page))
+    return render(page, "map.html", title=page.t("Situation map"), body_class="map-page",
+                  root=root, root_name=local_name(root, page.locale),
+                  modes=[(m.value, page.t(MODE_LABELS[m]), MODE_COLOUR[m]) for m in Mode],
+                  layers=[(layer.key, page.t(layer.label), layer.colour)
+                          for layer in MAP_LAYERS],
+                  tiles=page.settings.map_tile_url,
+                  attribution=page.settings.map_tile_attribution,
+                  refresh=page.settings.map_refresh_seconds)
+
+
+@router.get("/map/areas.json")
+def map_areas(page: StaffDep) -> Response:
+    """Outlines of the communities and streets in scope (GeoJSON; they rarely change)."""
+    _map_page(page)
+    within = scope_code(page)
+    features = []
+    for kind in (AreaKind.STREET, AreaKind.COMMUNITY):
+        for area in page.session.execute(areas.list_areas(page.session, within=within,
+                                                          kind=kind)).scalars():
+            if area.geometry is None:
+                continue
+            features.append({"type": "Feature", "geometry": area.geometry, "properties": {
+                "code": area.code, "kind": kind.value, "name": local_name(area, page.locale)}})
+    return JSONResponse({"type": "FeatureCollection", "features": features},
+                        headers={"Cache-Control": "private, max-age=300"})
+
+
+@router.get("/map/status.json")
+def map_status(page: StaffDep) -> Response:
+    """Per community: effective mode and colour, and every layer's value (polled)."""
+    _map_page(page)
+    within = scope_code(page)
+    communities: dict[str, dict[str, Any]] = {}
+    counts = {m.value: 0 for m in Mode}
+    for read in modes.effective_modes(page.session, within=within, kind=AreaKind.COMMUNITY):
+        communities[read.area_code] = {"mode": read.mode.value, "colour": read.colour}
+        counts[read.mode.value] += 1
+    layers = {layer.key: layer.compute(page.session, page.staff, within)
+              for layer in MAP_LAYERS}
+    return JSONResponse({"generated_at": SystemClock().now().isoformat(),
+                         "communities": communities, "counts": counts, "layers": layers},
+                        headers={"Cache-Control": "no-store"})
+
+
+@router.get("/map/community/{code}")
+def community_card(code: str, page: StaffDep) -> Response:
+    """The card shown when a community is clicked (an HTML fragment)."""
+    _map_page(page)
+    area = areas.get_area(page.session, code=code)
+    require(page.staff, Permission.REQUEST_READ, area_path=area.path)
+    mode = modes.get_effective_mode(page.session, code=code)
+    load = views.community_load(page.session, principal=page.staff, within=code).get(code)
+    gaps = sorted((g for g in _gaps(page.session, page.staff, scope_code(page))
+                   if g.community_code == code and g.gap > 0),
+                  key=lambda g: -g.shortfall)[:5]
+    return render(page, "map_card.html", area=area, name=local_name(area, page.locale),
+                  mode=mode, mode_label=page.t(MODE_LABELS[mode.mode]),
+                  load=load or views.CommunityLoad(), gaps=gaps,
+                  types=type_names(page.session),
+                  can_switch=page.can(Permission.MODE_SET, area.path))
