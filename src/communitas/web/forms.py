@@ -6,15 +6,17 @@ domain refusal (CommunitasError) names its field in ``details["field"]``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from communitas.errors import CommunitasError
 from communitas.i18n import _, translate
 
-__all__ = ["FormErrors", "field_text", "int_or_none"]
+__all__ = ["FormErrors", "field_text", "int_or_none", "validate"]
+
+M = TypeVar("M", bound=BaseModel)
 
 _TYPES: dict[str, str] = {
     "missing": _("This field is required"),
@@ -37,6 +39,8 @@ _TYPES: dict[str, str] = {
     "timezone_aware": _("Enter a date and time"),
 }
 _DEFAULT = _("This value is not valid")
+# Refusals that name no field but clearly concern one (a code typed into the form).
+_CODE_FIELDS = {"unknown_area": "area_code", "unknown_resource_type": "lines"}
 
 
 class FormErrors:
@@ -68,7 +72,7 @@ class FormErrors:
 
     def from_refusal(self, exc: CommunitasError, rename: dict[str, str] | None = None) -> None:
         details = exc.details if isinstance(exc.details, dict) else {}
-        field = details.get("field")
+        field = details.get("field") or _CODE_FIELDS.get(exc.code)
         text_field = _field(rename or {}, str(field)) if field else None
         self.add(text_field, exc.message, **exc.params)
 
@@ -98,3 +102,27 @@ def int_or_none(text: str) -> int | str | None:
         return int(text)
     except ValueError:
         return text
+
+
+def validate(model: type[M], data: dict[str, Any], errors: FormErrors,
+             rename: dict[str, str] | None = None) -> M | None:
+    """``model`` from ``data``, or None with every problem in ``errors``.
+
+    Some field checks raise a domain error that stops pydantic at the first field; that
+    field is noted and left out, and the rest is checked again so all problems show at once.
+    """
+    data = dict(data)
+    for _attempt in range(len(data) + 1):
+        try:
+            value = model.model_validate(data)
+            return None if errors else value
+        except ValidationError as exc:
+            errors.from_validation(exc, rename)
+            return None
+        except CommunitasError as exc:
+            errors.from_refusal(exc, rename)
+            details = exc.details if isinstance(exc.details, dict) else {}
+            if details.get("field") not in data:
+                return None
+            data.pop(str(details["field"]))
+    return None

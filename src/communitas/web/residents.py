@@ -29,7 +29,7 @@ from communitas.errors import CommunitasError
 from communitas.i18n import _
 from communitas.web import labels
 from communitas.web.context import Page, PageDep, check_csrf, render
-from communitas.web.forms import FormErrors, field_text, int_or_none
+from communitas.web.forms import FormErrors, field_text, int_or_none, validate
 from communitas.web.lookups import area_choices, requestable_types, type_names
 from communitas.web.pages import FormDep
 from communitas.web.routing import PageRoute
@@ -121,11 +121,8 @@ def submit_help(page: PageDep, form: FormDep) -> Response:
         errors.add("community", _("Choose your community"))
     if not data["lines"]:
         errors.add("type_1", _("Say what you need"))
-    try:
-        body = RequestCreate.model_validate(data)
-    except ValidationError as exc:
-        errors.from_validation(exc, rename)
-    if errors:
+    body = validate(RequestCreate, data, errors, rename)
+    if body is None:
         return _form_page(page, values, errors, status=422)
     policy = DispatchPolicy.from_settings(page.settings)
     client = intake.client_key(

@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from communitas.areas import service as areas
@@ -24,6 +25,7 @@ from communitas.auth.roles import Permission
 from communitas.clock import SystemClock
 from communitas.dispatch import views
 from communitas.errors import CommunitasError
+from communitas.events import EventChainHead
 from communitas.i18n import _
 from communitas.modes import service as modes
 from communitas.modes.levels import MODE_COLOUR, MODE_LABELS, Mode
@@ -40,7 +42,7 @@ __all__ = ["MAP_LAYERS", "MapLayer", "router"]
 
 Values = dict[str, float]
 _GAP_CACHE_SECONDS = 60.0
-_gap_cache: dict[tuple[str, str, str], tuple[float, list[ReserveGapRead]]] = {}
+_gap_cache: dict[tuple[str, str, str, str], tuple[float, list[ReserveGapRead]]] = {}
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,10 @@ class MapLayer:
 
 
 def _gaps(session: Session, principal: Principal, within: str) -> list[ReserveGapRead]:
-    """Reserve gaps change with stock, not by the second: computed at most once a minute."""
-    key = (str(session.get_bind().url), principal.username, within)
+    """Reserve gaps are the slow part of a poll: kept until the event log moves on (every
+    change of stock appends an event) or for a minute at most."""
+    head = session.execute(select(EventChainHead.last_hash)).scalar_one_or_none() or ""
+    key = (str(session.get_bind().engine.url), principal.username, within, head)
     cached = _gap_cache.get(key)
     if cached is not None and time.monotonic() - cached[0] < _GAP_CACHE_SECONDS:
         return cached[1]
@@ -61,6 +65,8 @@ def _gaps(session: Session, principal: Principal, within: str) -> list[ReserveGa
         gaps = reserves.reserve_gaps(session, principal=principal, within=within)
     except CommunitasError:
         gaps = []
+    if len(_gap_cache) > 256:
+        _gap_cache.clear()
     _gap_cache[key] = (time.monotonic(), gaps)
     return gaps
 
