@@ -44,3 +44,13 @@ def app(engine: Engine, settings: Settings, session_factory: sessionmaker[Sessio
 def visitor(app: FastAPI) -> Callable[..., Visitor]:
     """A new browser for one person: ``visitor()`` or ``visitor(language="en")``."""
     return lambda **kwargs: Visitor(app, **kwargs)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the browser tests' page load times (target ≤ 1 s on the demo district)."""
+    from tests.web.browser import write_timings
+
+    table = write_timings()
+    if table:
+        terminalreporter.write_sep("-", "page load times (navigation timing, Chromium)")
+        terminalreporter.write_line(table)

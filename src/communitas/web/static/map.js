@@ -4,7 +4,7 @@
   "use strict";
   var el = document.getElementById("map");
   if (!el || !window.L) { return; }
-  var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25 });
+  var map = L.map(el, { zoomSnap: 0.25 });
   if (el.dataset.tiles) {
     L.tileLayer(el.dataset.tiles, { attribution: el.dataset.attribution || "" }).addTo(map);
   }
@@ -77,7 +77,11 @@
         interactive: false });
       var shapes = L.geoJSON(geo, {
         filter: function (f) { return f.properties.kind === "community"; },
-        style: function (f) { return style(f.properties.code); },
+        style: function (f) {
+          var s = style(f.properties.code);
+          s.className = "community community-" + f.properties.code;
+          return s;
+        },
         onEachFeature: function (f, layer) {
           communities[f.properties.code] = layer;
           layer.bindTooltip(f.properties.name);
@@ -90,6 +94,7 @@
     })
     .then(function () {
       document.body.dataset.mapReady = "1";
+      document.body.dataset.mapReadyMs = String(Math.round(performance.now()));
       var seconds = parseInt(el.dataset.refresh, 10) || 15;
       setInterval(poll, seconds * 1000);
     });
