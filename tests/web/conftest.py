@@ -10,10 +10,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from communitas.api.app import create_app
+from communitas.auth.permissions import SYSTEM
 from communitas.auth.roles import Role
 from communitas.config import Settings
 from communitas.modes import plan_service
-from communitas.auth.permissions import SYSTEM
 from tests.dispatch.helpers import COMMITTEE_A1, build_dispatch_world
 from tests.factories import COMMUNITY_A1, COMMUNITY_B1, STREET_A, make_user
 from tests.resources.helpers import stock

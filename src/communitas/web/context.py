@@ -28,8 +28,8 @@ from communitas.auth.permissions import Principal, can
 from communitas.auth.roles import ROLE_LABELS, Permission
 from communitas.config import Settings
 from communitas.errors import CommunitasError, PermissionDenied
-from communitas.resources.lookups import CHINA_TZ
 from communitas.i18n import LOCALES, _, negotiate_locale, translate
+from communitas.resources.lookups import CHINA_TZ
 from communitas.web.nav import nav_for
 
 __all__ = [
@@ -58,7 +58,7 @@ def _when(value: datetime | date | None) -> str:
 _ENV.filters["when"] = _when
 
 
-class SignInNeeded(Exception):  # noqa: N818  (a redirect, not a failure)
+class SignInNeeded(Exception):
     """The page needs a signed-in user; the page route turns this into a redirect."""
 
 

@@ -18,13 +18,13 @@ from communitas.areas.schemas import HAZARDS
 from communitas.auth.permissions import require
 from communitas.auth.roles import Permission
 from communitas.errors import CommunitasError, ImportRejected, NotFound
+from communitas.i18n import _
 from communitas.modes import plan_service
 from communitas.modes import service as modes
 from communitas.modes.levels import MODE_COLOUR, MODE_LABELS, Mode
 from communitas.modes.machine import MODE_KINDS
 from communitas.modes.plans import dump_plans
 from communitas.modes.schemas import ModeSet, ModeSwitchRead
-from communitas.i18n import _
 from communitas.web import labels
 from communitas.web.context import Page, StaffDep, check_csrf, render
 from communitas.web.forms import FormErrors, field_text

@@ -22,7 +22,7 @@ from communitas.i18n import _
 from communitas.pagination import paginate
 from communitas.resources import service as resources
 from communitas.web import labels
-from communitas.web.context import Page, PageDep, StaffDep, check_csrf, render
+from communitas.web.context import Page, StaffDep, check_csrf, render
 from communitas.web.forms import FormErrors, field_text
 from communitas.web.lookups import type_names
 from communitas.web.pages import FormDep

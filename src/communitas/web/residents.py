@@ -88,9 +88,10 @@ def _values(form: FormData) -> dict[str, Any]:
 
 def _request_data(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """The API body for the form, and where each schema field is shown on the form."""
-    lines, rename = [], {"area_code": "community", "phone": "phone",
-                         "contact_name": "contact_name", "description": "description",
-                         "priority": "priority", "vulnerability": "flags", "lines": "type_1"}
+    lines: list[dict[str, Any]] = []
+    rename = {"area_code": "community", "phone": "phone", "contact_name": "contact_name",
+              "description": "description", "priority": "priority",
+              "vulnerability": "flags", "lines": "type_1"}
     for row in range(1, LINE_ROWS + 1):
         code, quantity = values[f"type_{row}"], values[f"quantity_{row}"]
         if not code and not quantity:

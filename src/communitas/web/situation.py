@@ -8,14 +8,12 @@ Other domains add layers (active alerts, tasks …) by appending a :class:`MapLa
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from communitas.areas import service as areas
@@ -24,14 +22,11 @@ from communitas.auth.permissions import Principal, require
 from communitas.auth.roles import Permission
 from communitas.clock import SystemClock
 from communitas.dispatch import views
-from communitas.errors import CommunitasError
-from communitas.events import EventChainHead
 from communitas.i18n import _
 from communitas.modes import service as modes
 from communitas.modes.levels import MODE_COLOUR, MODE_LABELS, Mode
-from communitas.resources import reserves
-from communitas.resources.schemas import ReserveGapRead
 from communitas.web.context import Page, StaffDep, render
+from communitas.web.gaps import reserve_gaps
 from communitas.web.lookups import local_name, type_names
 from communitas.web.queue import scope_code
 from communitas.web.routing import PageRoute
@@ -41,34 +36,12 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 __all__ = ["MAP_LAYERS", "MapLayer", "router"]
 
 Values = dict[str, float]
-_GAP_CACHE_SECONDS = 60.0
-_gap_cache: dict[tuple[str, str, str, str], tuple[float, list[ReserveGapRead]]] = {}
-
-
 @dataclass(frozen=True)
 class MapLayer:
     key: str
     label: str  # an English msgid
     compute: Callable[[Session, Principal, str], Values]
     colour: str = "#444"
-
-
-def _gaps(session: Session, principal: Principal, within: str) -> list[ReserveGapRead]:
-    """Reserve gaps are the slow part of a poll: kept until the event log moves on (every
-    change of stock appends an event) or for a minute at most."""
-    head = session.execute(select(EventChainHead.last_hash)).scalar_one_or_none() or ""
-    key = (str(session.get_bind().engine.url), principal.username, within, head)
-    cached = _gap_cache.get(key)
-    if cached is not None and time.monotonic() - cached[0] < _GAP_CACHE_SECONDS:
-        return cached[1]
-    try:
-        gaps = reserves.reserve_gaps(session, principal=principal, within=within)
-    except CommunitasError:
-        gaps = []
-    if len(_gap_cache) > 256:
-        _gap_cache.clear()
-    _gap_cache[key] = (time.monotonic(), gaps)
-    return gaps
 
 
 def _open_requests(session: Session, principal: Principal, within: str) -> Values:
@@ -84,7 +57,7 @@ def _unmet(session: Session, principal: Principal, within: str) -> Values:
 def _reserve_gaps(session: Session, principal: Principal, within: str) -> Values:
     """Mean shortfall over the ruled resource types (0 covered … 1 nothing), where short."""
     totals: dict[str, list[float]] = {}
-    for gap in _gaps(session, principal, within):
+    for gap in reserve_gaps(session, principal, within):
         totals.setdefault(gap.community_code, []).append(gap.shortfall)
     return {code: round(sum(v) / len(v), 3) for code, v in totals.items() if sum(v) > 0}
 
@@ -157,7 +130,7 @@ def community_card(code: str, page: StaffDep) -> Response:
     require(page.staff, Permission.REQUEST_READ, area_path=area.path)
     mode = modes.get_effective_mode(page.session, code=code)
     load = views.community_load(page.session, principal=page.staff, within=code).get(code)
-    gaps = sorted((g for g in _gaps(page.session, page.staff, scope_code(page))
+    gaps = sorted((g for g in reserve_gaps(page.session, page.staff, scope_code(page))
                    if g.community_code == code and g.gap > 0),
                   key=lambda g: -g.shortfall)[:5]
     return render(page, "map_card.html", area=area, name=local_name(area, page.locale),

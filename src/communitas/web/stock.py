@@ -13,13 +13,13 @@ from communitas.areas import service as areas
 from communitas.areas.codes import AreaKind
 from communitas.auth.permissions import require
 from communitas.auth.roles import Permission
-from communitas.errors import CommunitasError
 from communitas.pagination import paginate
-from communitas.resources import capacity, reserves
+from communitas.resources import capacity
 from communitas.resources import service as resources
 from communitas.resources.lookups import today
 from communitas.web import labels
 from communitas.web.context import StaffDep, render
+from communitas.web.gaps import reserve_gaps
 from communitas.web.lookups import area_choices, local_name, type_names
 from communitas.web.routing import PageRoute
 
@@ -47,11 +47,7 @@ def resources_page(page: StaffDep,
     soon = on + timedelta(days=EXPIRY_WARNING_DAYS)
     gaps = []
     if within is not None:
-        try:
-            gaps = [g for g in reserves.reserve_gaps(page.session, principal=principal,
-                                                     within=within) if g.gap > 0]
-        except CommunitasError:
-            gaps = []
+        gaps = [g for g in reserve_gaps(page.session, principal, within) if g.gap > 0]
     gaps.sort(key=lambda g: (-g.shortfall, g.community_code, g.resource_type_code))
     expiring = resources.holding_reads(page.session, page.session.execute(
         resources.list_holdings(page.session, principal=principal, within=within,
