@@ -184,7 +184,6 @@ ZH = {
     "The plan was not saved: {value} problems.": "预案未保存：发现 {value} 处问题。",
     "This field is required": "此项必填",
     "This form has expired; reload the page and send it again": "表单已失效，请刷新页面后重新提交",
-    "This page does not exist": "页面不存在",
     "This value has the wrong format": "格式不正确",
     "This value is not valid": "此项无效",
     "Too long: at most {max_length} characters": "过长：最多 {max_length} 个字符",

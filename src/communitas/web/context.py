@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -88,7 +88,6 @@ class Page:
     principal: Principal | None
     csrf: str
     new_csrf: bool = False
-    flash: list[str] = field(default_factory=list)
 
     def t(self, msgid: str, **params: Any) -> str:
         return translate(msgid, self.locale, **params)

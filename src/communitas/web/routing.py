@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
 from communitas.errors import CommunitasError
-from communitas.i18n import _, translate
+from communitas.i18n import translate
 from communitas.web.context import _ENV, SignInNeeded, locale_of
 
 __all__ = ["PageRoute", "error_page"]
@@ -49,5 +49,3 @@ class PageRoute(APIRoute):
 
         return page_handler
 
-
-NOT_FOUND = _("This page does not exist")
