@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
@@ -106,8 +106,10 @@ def map_areas(page: StaffDep) -> Response:
 
 
 @router.get("/map/status.json")
-def map_status(page: StaffDep) -> Response:
-    """Per community: effective mode and colour, and every layer's value (polled)."""
+def map_status(page: StaffDep,
+               layers: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    """Per community: effective mode and colour, and the value of each layer asked for
+    (``layers=requests,gaps``; all when left out). The page polls it."""
     _map_page(page)
     within = scope_code(page)
     communities: dict[str, dict[str, Any]] = {}
@@ -115,10 +117,11 @@ def map_status(page: StaffDep) -> Response:
     for read in modes.effective_modes(page.session, within=within, kind=AreaKind.COMMUNITY):
         communities[read.area_code] = {"mode": read.mode.value, "colour": read.colour}
         counts[read.mode.value] += 1
-    layers = {layer.key: layer.compute(page.session, page.staff, within)
-              for layer in MAP_LAYERS}
+    wanted = set(layers.split(",")) if layers is not None else {m.key for m in MAP_LAYERS}
+    values = {layer.key: layer.compute(page.session, page.staff, within)
+              for layer in MAP_LAYERS if layer.key in wanted}
     return JSONResponse({"generated_at": SystemClock().now().isoformat(),
-                         "communities": communities, "counts": counts, "layers": layers},
+                         "communities": communities, "counts": counts, "layers": values},
                         headers={"Cache-Control": "no-store"})
 
 

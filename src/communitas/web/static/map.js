@@ -43,7 +43,11 @@
           interactive: false }).addTo(group);
       });
       var out = document.getElementById("total-" + key);
-      if (out) { out.textContent = key === "gaps" ? Object.keys(values).length : Math.round(total); }
+      var known = status && Object.prototype.hasOwnProperty.call(status.layers, key);
+      if (out) {
+        out.textContent = !known ? "–" :
+          key === "gaps" ? Object.keys(values).length : Math.round(total);
+      }
       if (box.checked) { group.addTo(map); } else { group.remove(); }
     });
   }
@@ -62,7 +66,12 @@
   }
 
   function poll() {
-    return fetch(el.dataset.status, { credentials: "same-origin", cache: "no-store" })
+    var wanted = [];
+    document.querySelectorAll(".layer-toggle:checked").forEach(function (box) {
+      wanted.push(box.value);
+    });
+    var url = el.dataset.status + "?layers=" + encodeURIComponent(wanted.join(","));
+    return fetch(url, { credentials: "same-origin", cache: "no-store" })
       .then(function (r) { if (r.ok) { return r.json(); } throw new Error(r.status); })
       .then(applyStatus)
       .catch(function () { /* keep the last picture; try again at the next tick */ });
@@ -100,6 +109,6 @@
     });
 
   document.querySelectorAll(".layer-toggle").forEach(function (box) {
-    box.addEventListener("change", drawLayers);
+    box.addEventListener("change", function () { drawLayers(); poll(); });
   });
 })();
