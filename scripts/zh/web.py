@@ -8,6 +8,7 @@ ZH = {
     "A duplicate was merged in": "已并入一条重复求助",
     "A request cannot be merged into itself": "求助不能合并到自身",
     "Accept the plan and commit": "采纳方案并调拨",
+    "Active warnings": "生效中的预警",
     "Adjusted": "已调整",
     "Aged 65 or over": "65 岁及以上",
     "Aged 80 or over": "80 岁及以上",

@@ -194,3 +194,22 @@ def _textarea(page: str) -> str:
     from lxml import html as lxml_html
 
     return str(lxml_html.fromstring(page).xpath('//textarea[@name="text"]')[0].text or "")
+
+
+def test_live_warnings_are_a_map_layer(visitor: Callable[..., Visitor],
+                                       world: Session) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from communitas.auth.permissions import SYSTEM
+    from communitas.modes import warning_service
+    from communitas.modes.schemas import WarningCreate
+
+    warning_service.receive_warning(world, principal=SYSTEM, data=WarningCreate(
+        identifier="test-warning-1", hazard="flood", colour="orange",
+        area_codes=[STREET_A], expires_at=datetime.now(UTC) + timedelta(days=1)))
+    world.commit()
+    commander = visitor()
+    commander.sign_in("quzhang")
+    status = commander.get("/map/status.json?layers=warnings").json()
+    assert status["layers"] == {"warnings": {COMMUNITY_A1: 1.0, COMMUNITY_A2: 1.0}}
+    assert "生效中的预警" in text_of(commander.get("/map"))

@@ -1,5 +1,6 @@
 """The situation map for commanders: every community in scope coloured by its effective mode,
-with layers for open requests, unmet demand and reserve gaps; a card per community; the
+with layers for open requests, unmet demand, reserve gaps and live warnings; a card per
+community; the
 page polls ``/map/status.json`` and recolours itself.
 
 Other domains add layers (active alerts, tasks …) by appending a :class:`MapLayer` to
@@ -24,6 +25,7 @@ from communitas.clock import SystemClock
 from communitas.dispatch import views
 from communitas.i18n import _
 from communitas.modes import service as modes
+from communitas.modes import warning_service
 from communitas.modes.levels import MODE_COLOUR, MODE_LABELS, Mode
 from communitas.web.context import Page, StaffDep, render
 from communitas.web.gaps import reserve_gaps
@@ -62,10 +64,33 @@ def _reserve_gaps(session: Session, principal: Principal, within: str) -> Values
     return {code: round(sum(v) / len(v), 3) for code, v in totals.items() if sum(v) > 0}
 
 
+def _warnings(session: Session, principal: Principal, within: str) -> Values:
+    """Live warnings (weather bureau and others, modes/) covering each community: a warning
+    on the district or street covers every community below it."""
+    live = warning_service.list_warnings(session, active_at=SystemClock().now(),
+                                         within=within, page_size=500).items
+    if not live:
+        return {}
+    communities = {a.code: a.path for a in session.execute(areas.list_areas(
+        session, within=within, kind=AreaKind.COMMUNITY)).scalars()}
+    paths: dict[str, str] = {}
+    counts: Values = {}
+    for warning in live:
+        for code in warning.covered_area_codes:
+            if code not in paths:
+                paths[code] = areas.get_area(session, code=code).path
+        covered = [paths[code] for code in warning.covered_area_codes]
+        for code, path in communities.items():
+            if any(path.startswith(c) or c.startswith(path) for c in covered):
+                counts[code] = counts.get(code, 0.0) + 1
+    return counts
+
+
 MAP_LAYERS: list[MapLayer] = [
     MapLayer("requests", _("Open requests"), _open_requests, "#b00020"),
     MapLayer("unmet", _("Unmet demand (units)"), _unmet, "#e65100"),
     MapLayer("gaps", _("Reserve gaps"), _reserve_gaps, "#6a1b9a"),
+    MapLayer("warnings", _("Active warnings"), _warnings, "#c49000"),
 ]
 
 

@@ -38,6 +38,7 @@
         total += v;
         if (!shape || !v) { return; }
         var radius = key === "gaps" ? 4 + 12 * v : 4 + 3 * Math.sqrt(v);
+        if (key === "warnings") { radius = 6 + 2 * v; }
         L.circleMarker(shape.getBounds().getCenter(), {
           radius: radius, color: box.dataset.colour, weight: 1, fillOpacity: 0.7,
           interactive: false }).addTo(group);
@@ -46,7 +47,8 @@
       var known = status && Object.prototype.hasOwnProperty.call(status.layers, key);
       if (out) {
         out.textContent = !known ? "–" :
-          key === "gaps" ? Object.keys(values).length : Math.round(total);
+          (key === "gaps" || key === "warnings") ? Object.keys(values).length
+            : Math.round(total);
       }
       if (box.checked) { group.addTo(map); } else { group.remove(); }
     });
