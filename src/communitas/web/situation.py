@@ -1,7 +1,6 @@
 """The situation map for commanders: every community in scope coloured by its effective mode,
 with layers for open requests, unmet demand, reserve gaps and live warnings; a card per
-community; the
-page polls ``/map/status.json`` and recolours itself.
+community; the page polls ``/map/status.json`` and recolours itself.
 
 Other domains add layers (active alerts, tasks …) by appending a :class:`MapLayer` to
 ``MAP_LAYERS``: a label and a function giving a number per community code.
