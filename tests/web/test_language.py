@@ -53,7 +53,8 @@ def _pages(visitor: Callable[..., Visitor], language: str) -> dict[str, str]:
     commander.post("/modes", {"area": "310115001000", "level": "level_ii", "reason": "rain",
                               "hazard": "flood"})
     for path in ("/queue", f"/queue/{reference}", "/map", f"/map/community/{COMMUNITY_A1}",
-                 "/resources", f"/resources?area={COMMUNITY_A1}", "/modes", "/plans",
+                 "/resources", f"/resources?area={COMMUNITY_A1}", "/modes", "/modes/310115001000",
+                 "/plans",
                  "/plans/flood/level_ii/community", "/plans/edit"):
         response = commander.get(path)
         assert response.status_code == 200, (path, response.text[:500])

@@ -165,6 +165,8 @@ def test_a_commander_switches_a_level_with_a_reason(visitor: Callable[..., Visit
     assert status["communities"][COMMUNITY_A1]["mode"] == "level_ii"
     assert status["communities"][COMMUNITY_B1]["mode"] == "normal"
     assert status["counts"]["level_ii"] == 2
+    history = text_of(commander.get(f"/modes/{STREET_A}"))
+    assert "Normal → Emergency level II (orange) red rainstorm warning" in history
 
 
 def test_plan_edits_show_errors_by_line_and_save_nothing(
@@ -184,6 +186,10 @@ def test_plan_edits_show_errors_by_line_and_save_nothing(
     assert f'id="line-{bad_line}" value="{bad_line}" class="bad"' in refused.text
     assert world.execute(select(func.count()).select_from(ResponsePlan)).scalar_one() \
         == versions
+    uploaded = commander.post("/plans/edit", {"text": ""},
+                              files={"file": ("flood.yaml", broken.encode(), "text/yaml")})
+    assert uploaded.status_code == 422
+    assert f"Line {bad_line}" in text_of(uploaded)
     saved = commander.post("/plans/edit", {"text": text.replace("schema_version: 1",
                                                                 "schema_version: 1\n", 1)})
     assert saved.status_code == 200

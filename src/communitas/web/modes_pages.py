@@ -110,6 +110,20 @@ def _plan_for(page: Page, switch: ModeSwitchRead) -> Any:
         return None
 
 
+@router.get("/modes/{code}")
+def mode_history(code: str, page: StaffDep) -> Response:
+    """An area's effective mode and every switch of it, newest first (from the event log)."""
+    from communitas.areas import service as areas
+
+    area = areas.get_area(page.session, code=code)
+    require(page.staff, Permission.PLAN_READ, area_path=area.path)
+    history = modes.mode_history(page.session, code=code, page=1, page_size=100).items
+    return render(page, "mode_history.html", title=page.t("Mode history"), area=area,
+                  mode=modes.get_effective_mode(page.session, code=code), history=history,
+                  mode_labels=MODE_LABELS, labels=labels,
+                  can_set=page.can(Permission.MODE_SET, area.path))
+
+
 # --- plans ----------------------------------------------------------------------------------
 
 @router.get("/plans")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -30,8 +31,13 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 __all__ = ["FormDep", "read_form", "router"]
 
 
-async def read_form(request: Request) -> FormData:
-    return await request.form(max_files=1, max_fields=200)
+async def read_form(request: Request) -> AsyncIterator[FormData]:
+    """The posted form; an uploaded file's temporary copy is closed after the page."""
+    form = await request.form(max_files=1, max_fields=200)
+    try:
+        yield form
+    finally:
+        await form.close()
 
 
 FormDep = Annotated[FormData, Depends(read_form)]
