@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-__all__ = ["PAGE_MODULES", "STATIC_DIR", "install"]
+__all__ = ["PAGE_MODULES", "STATIC_DIR", "install", "warm_templates"]
 
 STATIC_DIR = Path(__file__).parent / "static"
 # Each module has a ``router``; other domains' page modules are added here.
@@ -33,3 +33,12 @@ def install(app: FastAPI) -> None:
     app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")
     for name in PAGE_MODULES:
         app.include_router(importlib.import_module(name).router)
+    warm_templates()
+
+
+def warm_templates() -> None:
+    """Compile every template at start-up, not on the first visitor's request."""
+    from communitas.web.context import _ENV, TEMPLATE_DIR
+
+    for path in sorted(TEMPLATE_DIR.glob("*.html")):
+        _ENV.get_template(path.name)
