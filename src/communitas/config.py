@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     sms_gateway_template: str = '{"to": "$phone", "text": "$text"}'
     sms_gateway_content_type: str = "application/json"
     sms_gateway_token: str = ""
+    # Web pages (docs/web.md): map tiles are optional; without a URL the map draws area
+    # outlines only and works offline. A URL looks like https://tile.example/{z}/{x}/{y}.png
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
+    map_refresh_seconds: int = Field(default=15, ge=2, le=3600)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
 from sqlalchemy import Engine
 
 from communitas import __version__
@@ -56,15 +55,13 @@ def create_app(
             if hasattr(module, attr):
                 app.include_router(getattr(module, attr))
 
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        # The command-centre pages come with the web issue; until then the API pages are home.
-        return RedirectResponse("/docs")
-
     @app.get("/api/health", tags=["meta"])
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    from communitas import web  # the pages: `/` is their home; the API docs stay at /docs
+
+    web.install(app)
     install_log_redaction()
     return app
 

@@ -14,12 +14,25 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from communitas.clock import Clock
-from communitas.dispatch.lifecycle import OPEN
+from communitas.areas import service as areas
+from communitas.auth.permissions import Principal, require
+from communitas.auth.roles import Permission
+from communitas.clock import Clock, SystemClock
+from communitas.dispatch.lifecycle import OPEN, Action
 from communitas.dispatch.models import RequesterKind, ResourceRequest
-from communitas.dispatch.service import DispatchPolicy, lock_request, log, refresh_sla
+from communitas.dispatch.service import (
+    DispatchPolicy,
+    check_allowed,
+    get_request,
+    lock_request,
+    log,
+    refresh_sla,
+    transition,
+)
+from communitas.errors import Conflict, ValidationFailed
+from communitas.i18n import _
 
-__all__ = ["find_duplicate", "merge_into"]
+__all__ = ["find_duplicate", "merge_duplicate", "merge_into"]
 
 R = ResourceRequest
 
@@ -92,3 +105,37 @@ def merge_into(session: Session, duplicate: ResourceRequest, survivor: ResourceR
         payload={"into": survivor.reference})
     log(session, survivor, actor=actor, by=by, action="request.duplicate_merged", now=now,
         clock=clock, payload={"duplicate": duplicate.reference, "changes": changes})
+
+
+def merge_duplicate(
+    session: Session, *, principal: Principal, reference: str, into: str,
+    clock: Clock | None = None, policy: DispatchPolicy | None = None,
+) -> ResourceRequest:
+    """Staff merge a duplicate the intake did not catch into the request it repeats.
+
+    Triage staff where both requests are may do it, before anything is committed to the
+    duplicate; the survivor must be open and ask for every item the duplicate asks for.
+    """
+    clock, policy = clock or SystemClock(), policy or DispatchPolicy()
+    duplicate = lock_request(session, reference=reference)
+    survivor = get_request(session, reference=into)
+    if survivor.id == duplicate.id:
+        raise ValidationFailed(_("A request cannot be merged into itself"),
+                               code="merge_into_self", details={"field": "into"})
+    for request in (duplicate, survivor):
+        where = areas.get_area_by_id(session, area_id=request.area_id)
+        require(principal, Permission.REQUEST_TRIAGE, area_path=where.path)
+    check_allowed(duplicate, Action.MERGE)
+    if survivor.status not in OPEN:
+        raise Conflict(_("Request {value} is closed; merge into an open request"),
+                       code="merge_target_closed", value=survivor.reference,
+                       details={"field": "into"})
+    if {ln.resource_type_id for ln in duplicate.lines} - \
+            {ln.resource_type_id for ln in survivor.lines}:
+        raise ValidationFailed(_("Request {value} does not ask for the same items"),
+                               code="merge_different_items", value=survivor.reference,
+                               details={"field": "into"})
+    transition(session, duplicate, Action.MERGE)
+    merge_into(session, duplicate, survivor, actor=principal.actor, by="staff", clock=clock,
+               policy=policy)
+    return survivor

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from communitas.areas import service as areas
+from communitas.areas.codes import AreaKind
 from communitas.areas.models import Area
 from communitas.auth.permissions import Principal, area_range, can, require
 from communitas.auth.roles import Permission
@@ -45,8 +47,8 @@ from communitas.dispatch.service import (
 from communitas.events import Event
 
 __all__ = [
-    "PUBLIC_DETAILS", "list_notifications", "list_queue", "notification_reads", "queue_rows",
-    "read_request", "request_history", "request_view",
+    "PUBLIC_DETAILS", "CommunityLoad", "community_load", "list_notifications", "list_queue",
+    "notification_reads", "queue_rows", "read_request", "request_history", "request_view",
 ]
 
 # Event payload keys the public may see: never free text, accounts or stock locations.
@@ -250,3 +252,40 @@ def notification_reads(session: Session, rows: Iterable[Notification]
         recipient_area_code=codes[n.recipient_area_id], message_key=n.message_key,
         request_reference=str(n.payload.get("reference")) if n.payload else None,
         payload=n.payload) for n in rows]
+
+
+@dataclass
+class CommunityLoad:
+    """Open requests located in one community: how many, how many urgent, units open."""
+
+    requests: int = 0
+    urgent: int = 0
+    outstanding: int = 0
+
+
+def community_load(session: Session, *, principal: Principal,
+                   within: str) -> dict[str, CommunityLoad]:
+    """Open requests in the principal's scope under ``within``, per community code (the map)."""
+    require(principal, Permission.REQUEST_READ)
+    requests = list_queue(session, principal=principal, within=within).order_by(None).subquery()
+    rows = session.execute(
+        select(Area.path, requests.c.id, requests.c.priority,
+               func.sum(RequestLine.quantity - RequestLine.committed))
+        .join(Area, Area.id == requests.c.area_id)
+        .join(RequestLine, RequestLine.request_id == requests.c.id)
+        .group_by(Area.path, requests.c.id, requests.c.priority)).all()
+    low, high = areas.get_area(session, code=within).subtree_bounds()
+    communities = dict(session.execute(select(Area.path, Area.code).where(
+        Area.path >= low, Area.path < high, Area.kind == AreaKind.COMMUNITY)).all())
+    loads: dict[str, CommunityLoad] = defaultdict(CommunityLoad)
+    for path, _id, priority, outstanding in rows:
+        parts = path.strip("/").split("/")
+        prefixes = ("/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1))
+        code = next((communities[p] for p in prefixes if p in communities), None)
+        if code is None:
+            continue
+        load = loads[code]
+        load.requests += 1
+        load.urgent += int(priority <= 2)
+        load.outstanding += int(outstanding or 0)
+    return dict(loads)

@@ -1,0 +1,98 @@
+"""The browser tests' machinery: the real server on the demo district, Debian's Chromium,
+screenshots and page load times (Performance API navigation timing)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "tmp" / "artifacts"
+TIMINGS: list[dict[str, Any]] = []
+
+_NAVIGATION = """() => {
+  const n = performance.getEntriesByType('navigation')[0];
+  return {ttfb: n.responseStart - n.startTime,
+          dom_ready: n.domContentLoadedEventEnd - n.startTime,
+          load: n.loadEventEnd - n.startTime,
+          map_ready: Number(document.body.dataset.mapReadyMs || 0)};
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serve(url: str, port: int, log: Path, secret: str) -> Iterator[str]:
+    """``communitas serve`` on ``url``'s database; yields the base URL."""
+    env = {**os.environ, "COMMUNITAS_DATABASE_URL": url, "COMMUNITAS_ENVIRONMENT": "test",
+           "COMMUNITAS_SECRET_KEY": secret, "COMMUNITAS_REQUEST_RATE_LIMIT": "100000",
+           "COMMUNITAS_MAP_REFRESH_SECONDS": "2"}
+    command = [str(Path(sys.executable).parent / "communitas"), "serve", "--no-scheduler",
+               "--host", "127.0.0.1", "--port", str(port)]
+    base = f"http://127.0.0.1:{port}"
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, log.read_text(errors="replace")[-3000:]
+            try:
+                if httpx.get(f"{base}/api/health", timeout=1).is_success:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def record_timing(page: Any, label: str) -> dict[str, Any]:
+    """The navigation timing of the page now shown, kept for the report."""
+    page.wait_for_function(
+        "() => performance.getEntriesByType('navigation')[0].loadEventEnd > 0")
+    timing = {k: round(float(v)) for k, v in page.evaluate(_NAVIGATION).items()}
+    entry = {"page": label, "path": page.url.split("/", 3)[-1], **timing}
+    TIMINGS.append(entry)
+    return entry
+
+
+def shoot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 0
+
+
+def write_timings() -> str:
+    """The load-time table (also written to tmp/artifacts/page-timings.json)."""
+    if not TIMINGS:
+        return ""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "page-timings.json").write_text(json.dumps(TIMINGS, indent=1))
+    lines = [f"{'page':<42} {'ttfb ms':>8} {'DOM ms':>8} {'load ms':>8} {'map data ms':>12}"]
+    lines += [f"{t['page']:<42} {t['ttfb']:>8} {t['dom_ready']:>8} {t['load']:>8} "
+              f"{t['map_ready'] or '':>12}" for t in TIMINGS]
+    worst = max(t["load"] for t in TIMINGS)
+    lines.append(f"slowest load: {worst} ms (target ≤ 1000 ms on the demo district)")
+    return "\n".join(lines)

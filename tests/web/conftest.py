@@ -1,0 +1,56 @@
+"""A world with dispatch staff, stock and a resident, and the app to visit it with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from communitas.api.app import create_app
+from communitas.auth.permissions import SYSTEM
+from communitas.auth.roles import Role
+from communitas.config import Settings
+from communitas.modes import plan_service
+from tests.dispatch.helpers import COMMITTEE_A1, build_dispatch_world
+from tests.factories import COMMUNITY_A1, COMMUNITY_B1, STREET_A, make_user
+from tests.resources.helpers import stock
+from tests.web.helpers import Visitor
+
+
+@pytest.fixture
+def world(db: Session) -> Session:
+    """The dispatch test city, water in community A1, a street commander, the plan library."""
+    build_dispatch_world(db)
+    stock(db, "water.bottled", COMMITTEE_A1, COMMUNITY_A1, 200)
+    make_user(db, "jiedao", Role.STREET_COMMANDER, area_code=STREET_A)
+    make_user(db, "juweiB", Role.COMMUNITY_COMMITTEE, area_code=COMMUNITY_B1)
+    plan_service.install_plan_library(db, principal=SYSTEM)
+    db.commit()
+    return db
+
+
+@pytest.fixture
+def app(engine: Engine, settings: Settings, session_factory: sessionmaker[Session],
+        world: Session) -> FastAPI:
+    application = create_app(settings, engine=engine, run_migrations=False)
+    application.state.session_factory = session_factory
+    return application
+
+
+@pytest.fixture
+def visitor(app: FastAPI) -> Callable[..., Visitor]:
+    """A new browser for one person: ``visitor()`` or ``visitor(language="en")``."""
+    return lambda **kwargs: Visitor(app, **kwargs)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the browser tests' page load times (target ≤ 1 s on the demo district)."""
+    from tests.web.browser import write_timings
+
+    table = write_timings()
+    if table:
+        terminalreporter.write_sep("-", "page load times (navigation timing, Chromium)")
+        terminalreporter.write_line(table)

@@ -1,0 +1,191 @@
+"""Journeys in a real browser (Debian's Chromium) against ``communitas serve`` on the demo
+district: a resident asks for water and follows it, a dispatcher verifies, accepts the
+suggested plan and commits, the resident confirms; a commander raises a street to level II
+and watches the map change; the language switch. Each saves screenshots to tmp/artifacts
+and records page load times (reported at the end of the run, not asserted)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from communitas.db import make_engine, make_session_factory, migrate, unit_of_work
+from communitas.demo import loader
+from tests.conftest import TEST_SECRET
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, free_port, record_timing, serve, shoot
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="Debian's Chromium is not installed at /usr/bin/chromium "
+                              "(apt-get install -y chromium; .ci/run does it)"),
+]
+
+COMMUNITY = "310115001001"  # the demo committee's community, in the dispatcher's street
+STREET = "310115001000"
+PASSWORD = loader.DEMO_PASSWORD
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo district (seed 42) in a fresh SQLite file, served on a free port."""
+    directory = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{directory / 'demo.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    with unit_of_work(make_session_factory(engine)) as session:
+        loader.build_demo(session, seed=loader.DEMO_SEED, scale="district")
+    engine.dispose()
+    with serve(url, free_port(), directory / "server.log", TEST_SECRET) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def person(chromium: Any, server: str) -> Iterator[Any]:
+    """A new browser profile (cookies of its own), reading Simplified Chinese."""
+    contexts = []
+
+    def open_page(width: int = 412, height: int = 915) -> Any:
+        context = chromium.new_context(base_url=server, locale="zh-CN",
+                                       viewport={"width": width, "height": height})
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def _sign_in(page: Any, username: str) -> None:
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state("load")
+
+
+def test_a_request_from_the_form_to_confirmed_delivery(person: Any) -> None:
+    resident = person()  # a phone screen
+    resident.goto("/")
+    record_timing(resident, "home (resident)")
+    resident.click("a[href='/help']")
+    record_timing(resident, "ask for help")
+    resident.select_option("#community", COMMUNITY)
+    resident.select_option("#type_1", "water.bottled")
+    resident.fill("#quantity_1", "6")
+    resident.click("button[type=submit].primary")
+    reference = resident.inner_text("#reference").strip()
+    assert re.fullmatch(r"R\d{8}-[0-9A-Z]{8}", reference)
+    assert resident.inner_text("#status") == "已受理，待核实"
+    record_timing(resident, "receipt")
+    shoot(resident, "01-resident-receipt")
+    follower = person()  # following by reference from another phone
+    follower.goto("/track")
+    follower.fill("#reference", reference)
+    follower.click("button[type=submit]")
+    assert follower.inner_text("#status") == "已受理，待核实"
+    assert follower.locator("#confirm").count() == 0  # only the asking browser confirms
+    record_timing(follower, "follow a request")
+
+    dispatcher = person(1280, 900)
+    _sign_in(dispatcher, "dispatcher")
+    assert dispatcher.url.endswith("/queue")
+    dispatcher.goto("/queue")  # measured on its own, not with the sign-in before it
+    record_timing(dispatcher, "request queue")
+    dispatcher.click(f"a.reference[href='/queue/{reference}']")
+    record_timing(dispatcher, "request detail")
+    dispatcher.click("#action-verify")
+    assert dispatcher.inner_text("#status") == "已核实"
+    dispatcher.click("#action-approve")
+    assert dispatcher.inner_text("#status") == "已批准"
+    assert dispatcher.locator(".suggestion").count() == 1
+    shoot(dispatcher, "02-dispatcher-suggested-plan")
+    dispatcher.click("button.accept")
+    assert dispatcher.inner_text("#status") == "物资已调拨"
+    dispatcher.click("button.ship")
+    dispatcher.click("button.deliver")
+    assert dispatcher.inner_text("#status") == "已送达"
+    shoot(dispatcher, "03-dispatcher-delivered")
+
+    resident.goto(f"/track/{reference}")
+    assert resident.inner_text("#status") == "已送达"
+    resident.click("#confirm")
+    assert resident.inner_text("#status") == "已确认收到"
+    resident.check("input[name=score][value='5']")
+    resident.click("#rate-form button[type=submit]")
+    assert "5" in resident.inner_text("#rating")
+    shoot(resident, "04-resident-confirmed")
+
+
+def test_a_commander_raises_a_street_to_level_ii_and_the_map_changes(person: Any) -> None:
+    wall = person(1920, 1080)  # the command centre's wall display
+    _sign_in(wall, "district")
+    assert wall.url.endswith("/map")
+    wall.goto("/map")
+    wall.wait_for_selector("body[data-map-ready='1']")
+    record_timing(wall, "situation map (district)")
+    assert wall.inner_text("#count-level_ii") == "0"
+    shoot(wall, "05-map-before")
+    desk = wall.context.new_page()
+    desk.goto("/modes")
+    record_timing(desk, "modes")
+    desk.select_option("#area", STREET)
+    desk.select_option("#level", "level_ii")
+    desk.select_option("#hazard", "flood")
+    desk.fill("#reason", "红色暴雨预警")
+    desk.click("#mode-form button[type=submit]")
+    assert desk.locator("#switch-result").count() == 1
+    assert desk.locator("#switch-result a[href^='/plans/flood/level_ii/street']").count() == 1
+    # The map, left open, recolours itself at its next poll.
+    wall.wait_for_function("document.getElementById('count-level_ii').textContent === '30'",
+                           timeout=15_000)
+    orange = wall.locator(f"path.community-{COMMUNITY}")
+    assert orange.get_attribute("fill") == "#f07c00"
+    orange.click()
+    wall.wait_for_selector(f".community-card[data-code='{COMMUNITY}']")
+    assert wall.get_attribute(".card-mode", "data-mode") == "level_ii"
+    shoot(wall, "06-map-level-ii")
+
+
+def test_the_page_switches_to_english_and_back(person: Any) -> None:
+    page = person()
+    page.goto("/help")
+    assert page.inner_text("h1") == "我要求助"
+    page.click("#lang-switch")
+    assert page.inner_text("h1") == "Ask for help"
+    assert page.url.endswith("/help")
+    shoot(page, "07-english")
+    page.click("#lang-switch")
+    assert page.inner_text("h1") == "我要求助"
+
+
+@pytest.mark.parametrize(("username", "paths"), [
+    ("street", ["/map", "/resources", "/modes", "/plans", "/plans/flood/level_ii/community"]),
+    ("committee", ["/queue", "/resources"]),
+    ("district", ["/resources", "/plans/edit"]),
+])
+def test_page_load_times_are_recorded(person: Any, username: str, paths: list[str]) -> None:
+    """Measured, not asserted: the table is printed at the end of the run."""
+    page = person(1280, 900)
+    _sign_in(page, username)
+    for path in paths:
+        page.goto(path)
+        assert page.locator("main").count() == 1
+        if path == "/map":
+            page.wait_for_selector("body[data-map-ready='1']")
+        record_timing(page, f"{path} ({username})")
+
