@@ -261,12 +261,18 @@ def _percentile(ordered: list[float], p: float) -> float | None:
 
 
 def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU of a process (Linux /proc), or None elsewhere."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU of a process and its children (the API workers), Linux /proc."""
+    total = 0
+    found = False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += int(fields[11]) + int(fields[12])
+            found = True
+    return total / os.sysconf("SC_CLK_TCK") if found else None
 
 
 def _free_port() -> int:
@@ -322,7 +328,7 @@ def _build_world(url: str) -> tuple[World, float]:
 
 
 @contextmanager
-def _server(url: str, log: Path) -> Iterator[tuple[int, int]]:
+def _server(url: str, log: Path, serve_args: list[str]) -> Iterator[tuple[int, int]]:
     """``communitas serve`` on a free loopback port; yields (port, pid)."""
     port = _free_port()
     env = {**os.environ, "COMMUNITAS_DATABASE_URL": url,
@@ -330,7 +336,7 @@ def _server(url: str, log: Path) -> Iterator[tuple[int, int]]:
            "COMMUNITAS_SECRET_KEY": secrets.token_urlsafe(48),
            "COMMUNITAS_HOST": "127.0.0.1", "COMMUNITAS_PORT": str(port),
            "COMMUNITAS_LOCALE": "en", "COMMUNITAS_REQUEST_RATE_LIMIT": str(RATE_LIMIT)}
-    command = [str(Path(sys.executable).parent / "communitas"), "serve"]
+    command = [str(Path(sys.executable).parent / "communitas"), "serve", *serve_args]
     with log.open("ab") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -453,7 +459,7 @@ def _bench_backend(backend: str, phases: list[Phase], args: argparse.Namespace,
                       f"buildings, {len(world.types)} item types")
         results = []
         log = tmp / f"server-{backend}.log"
-        with _server(url, log) as (port, pid):
+        with _server(url, log, _serve_args(args)) as (port, pid):
             console.print(f"  communitas serve on 127.0.0.1:{port} (pid {pid}), "
                           f"COMMUNITAS_REQUEST_RATE_LIMIT={RATE_LIMIT:,} so it never throttles")
             _warm_up(port, world)
@@ -473,6 +479,11 @@ def _bench_backend(backend: str, phases: list[Phase], args: argparse.Namespace,
                 "server_log_tail": log.read_text(errors="replace")[-2000:]
                 if any(r.errors for r in results) else ""}
     return results, info
+
+
+def _serve_args(args: argparse.Namespace) -> list[str]:
+    return ["--workers", str(args.workers),
+            "--access-log" if args.access_log else "--no-access-log"]
 
 
 def _ms(value: float | None) -> str:
@@ -500,6 +511,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smoke run: 3 s phases")
     parser.add_argument("--connections", type=int, default=64,
                         help="most requests in flight at once (one connection each)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="`communitas serve --workers`: API processes on the port")
+    parser.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True,
+                        help="`communitas serve --access-log/--no-access-log`")
     parser.add_argument("--grace", type=float, default=10.0,
                         help="seconds after the last due time before unsent/in-flight "
                              "requests are given up")
@@ -524,6 +539,7 @@ def main() -> None:
         "command": " ".join(["benchmarks/intake.py", *sys.argv[1:]]),
         "quick": args.quick, "duration_s": duration, "connections": args.connections,
         "grace_s": args.grace, "cpus": os.cpu_count(), "rate_limit": RATE_LIMIT,
+        "serve": " ".join(["communitas serve", *_serve_args(args)]),
         "targets": {"throughput_per_s": THROUGHPUT_RATE, "latency_rate_per_s": LATENCY_RATE,
                     "p99_ms": P99_TARGET_MS},
         "backends": info,

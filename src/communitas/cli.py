@@ -123,6 +123,10 @@ def serve(
     scheduler: Annotated[bool, typer.Option(
         help="run the timers (escalation, expiry) in this process; turn off when a "
              "`communitas worker` runs them")] = True,
+    workers: Annotated[int, typer.Option(
+        min=1, max=64, help="API processes sharing the port (the timers run once, here)")] = 1,
+    access_log: Annotated[bool, typer.Option(
+        help="log every HTTP request (turn off behind a proxy that logs them)")] = True,
 ) -> None:
     """Run the platform (API and pages) with migrations applied at start-up."""
     import uvicorn
@@ -148,7 +152,12 @@ def serve(
     if timers is not None:
         timers.start()
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        if workers == 1:
+            uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+                        access_log=access_log)
+        else:  # each process builds its app from the same environment
+            uvicorn.run("communitas.api.app:create_app", factory=True, workers=workers,
+                        host=host, port=port, log_level="info", access_log=access_log)
     finally:
         if timers is not None:
             timers.stop()

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -132,8 +132,8 @@ def _fingerprint(data: RequestCreate, principal: Principal | None) -> str:
 def _count_submissions(session: Session, clients: list[str], now: datetime,
                        policy: DispatchPolicy) -> list[bool]:
     """Fixed-window counters in the database, shared by every API process; per submission,
-    whether it is within its client's limit (refused ones count too). Old windows are
-    deleted by the expiry timer (intake.expire_unverified)."""
+    whether it is within its client's limit. Only submissions let through stay counted, as
+    when each had its own transaction. Old windows are deleted by the expiry timer."""
     if not clients:
         return []
     seconds = int(policy.rate_window.total_seconds())
@@ -152,6 +152,11 @@ def _count_submissions(session: Session, clients: list[str], now: datetime,
     for key in clients:
         totals[key] += 1
         allowed.append(totals[key] <= policy.rate_limit)
+    refused = Counter(key for key, ok in zip(clients, allowed, strict=True) if not ok)
+    for key, n in sorted(refused.items()):
+        session.execute(update(RateLimitWindow).where(
+            RateLimitWindow.client_key == key, RateLimitWindow.window_start == start)
+            .values(count=RateLimitWindow.count - n))
     return allowed
 
 
@@ -332,19 +337,20 @@ def accept_submissions(
     outcomes: list[Outcome | None] = [None] * len(items)
     prints = [_fingerprint(item.data, item.principal) for item in items]
     fresh = _replays(session, items, prints, outcomes)
-    allowed = _count_submissions(session, [items[i].client for i in fresh], now, policy)
     lookups.prefetch_areas(session, {items[i].data.area_code for i in fresh})
     drafts: dict[int, _Draft] = {}
-    for i, ok in zip(fresh, allowed, strict=True):
+    for i in fresh:
+        try:
+            drafts[i] = _build(session, items[i], prints[i], lookups, now)
+        except CommunitasError as refusal:  # bad input: refused, and not counted
+            outcomes[i] = refusal
+    allowed = _count_submissions(session, [items[i].client for i in drafts], now, policy)
+    for i, ok in zip(list(drafts), allowed, strict=True):
         if not ok:
+            del drafts[i]
             outcomes[i] = RateLimited(details={
                 "limit": policy.rate_limit,
                 "window_seconds": int(policy.rate_window.total_seconds())})
-            continue
-        try:
-            drafts[i] = _build(session, items[i], prints[i], lookups, now)
-        except CommunitasError as refusal:
-            outcomes[i] = refusal
     _insert(session, drafts, items, prints, outcomes, lookups, now)
     record_events(session, actor="system", drafts=[
         event for _i, draft in sorted(drafts.items()) for event in _events(draft)])
