@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from communitas.alerts.cli import notices_app
 from communitas.auth.permissions import SYSTEM
 from communitas.auth.roles import ROLE_LABELS, Role
+from communitas.community.cli import metrics_app, mutual_aid_app
 from communitas.config import Settings, get_settings
 from communitas.db import make_engine, make_session_factory, migrate, unit_of_work
 from communitas.demo.plan import Scale
@@ -46,6 +47,8 @@ app.add_typer(plans_app, name="plans")
 app.add_typer(modes_app, name="modes")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(notices_app, name="notices")
+app.add_typer(mutual_aid_app, name="mutual-aid")
+app.add_typer(metrics_app, name="metrics")
 
 console = Console()
 err_console = Console(stderr=True)

@@ -25,6 +25,7 @@ ROUTER_MODULES = (
     "communitas.modes.api",
     "communitas.tasks.api",
     "communitas.alerts.api",
+    "communitas.community.api",
 )
 
 
