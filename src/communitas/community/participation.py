@@ -65,17 +65,20 @@ def _period(column: object, since: datetime | None, until: datetime | None) -> l
 def _tasks_by_kind(session: Session, bounds: Bounds, since: datetime | None,
                    until: datetime | None) -> dict[str, int]:
     """Finished tasks (done or verified, by ``done_at``) per kind of their assignee."""
-    kind = func.coalesce(Person.kind, Organisation.kind)
     rows = session.execute(
-        select(kind, func.count()).select_from(Task)
+        select(Person.kind, Organisation.kind, func.count()).select_from(Task)
         .join(Area, Area.id == Task.area_id)
         .outerjoin(Person, Person.id == Task.assignee_person_id)
         .outerjoin(Organisation, Organisation.id == Task.assignee_org_id)
         .where(Area.path >= bounds[0], Area.path < bounds[1],
                Task.status.in_((TaskStatus.DONE, TaskStatus.VERIFIED)),
                *_period(Task.done_at, since, until))  # type: ignore[arg-type]
-        .group_by(kind)).all()
-    return {str(k) if k is not None else "unassigned": int(n) for k, n in rows}
+        .group_by(Person.kind, Organisation.kind)).all()
+    counts: dict[str, int] = {}
+    for person_kind, org_kind, n in rows:
+        kind = (person_kind or org_kind or "unassigned").__str__()
+        counts[kind] = counts.get(kind, 0) + int(n)
+    return counts
 
 
 def _volunteers(session: Session, bounds: Bounds) -> int:
