@@ -10,7 +10,8 @@ ZH = {
     "Grid workers": "网格员",
     "Market organisations": "市场主体",
     "Neighbour checks for {area} ({source}): {created} tasks created, {already} pairs "
-    "already had one": "{area} 邻里探访（{source}）：新建 {created} 个任务，{already} 对结对已有任务",
+    "already had one":
+        "{area} 邻里探访（{source}）：新建 {created} 个任务，{already} 对结对已有任务",
     "Neighbourhood committee": "居委会",
     "Not assigned": "未指派",
     "One overloaded actor: {kind} did {share} of the tasks (above {limit})":
