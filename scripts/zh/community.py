@@ -12,6 +12,8 @@ ZH = {
     "Neighbour checks for {area} ({source}): {created} tasks created, {already} pairs "
     "already had one":
         "{area} 邻里探访（{source}）：新建 {created} 个任务，{already} 对结对已有任务",
+    "Neighbour checks for this origin are being started by someone else; try again":
+        "其他人正在为同一来源发起邻里探访，请稍后重试",
     "Neighbourhood committee": "居委会",
     "Not assigned": "未指派",
     "One overloaded actor: {kind} did {share} of the tasks (above {limit})":

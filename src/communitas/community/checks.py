@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from communitas.actors.models import Person  # read-only, public columns (see lookups.py)
@@ -20,7 +21,9 @@ from communitas.clock import Clock, SystemClock
 from communitas.community import lookups
 from communitas.community.models import AidEnrolment, AidPair, NeighbourCheck, PairStatus
 from communitas.community.schemas import ChecksStarted
+from communitas.errors import Conflict
 from communitas.events import record_event
+from communitas.i18n import _
 from communitas.tasks import service as tasks
 from communitas.tasks.schemas import TaskCreate
 
@@ -77,7 +80,11 @@ def start_checks(session: Session, *, area_code: str, source_kind: str, source_i
     session.add_all([NeighbourCheck(pair_id=p.id, source_kind=source_kind, source_id=source_id,
                                     task_id=task.id, created_at=now)
                      for (p, *_r), task in zip(todo, created, strict=True)])
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent run for this origin got there first
+        raise Conflict(_("Neighbour checks for this origin are being started by someone "
+                         "else; try again"), code="checks_in_progress") from exc
     record_event(session, actor=principal.actor, action="aid.checks_started",
                  subject_type="area", subject_id=area.code, area_code=area.code, clock=clock,
                  payload={"source_kind": source_kind, "source_id": source_id,
