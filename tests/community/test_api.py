@@ -108,7 +108,8 @@ def test_a_rebutted_claim_reaches_the_feed_and_the_public_page(
     assert client.get("/api/claims", params={"within": COMMUNITY_A1},
                       headers=old).status_code == 403
     triaged = _ok(client.post(f"/api/claims/{cluster['id']}/triage", headers=juwei, json={
-        "verdict": "rebut", "verdict_zh": "没有停水计划。", "verdict_en": "No water cut is planned."}))
+        "verdict": "rebut", "verdict_zh": "没有停水计划。",
+        "verdict_en": "No water cut is planned."}))
     notice_id = triaged["notice_id"]
     _ok(client.post(f"/api/notices/{notice_id}/approve", headers=_headers(client, "juwei2")))
     _ok(client.post(f"/api/notices/{notice_id}/send", headers=juwei))
