@@ -3,6 +3,7 @@ residents, call-out acceptance, and requests answered by non-government holders.
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -34,6 +35,7 @@ from tests.community.helpers import BUILDING_A1, BUILDING_B1, SECRETS, START, bu
 from tests.factories import COMMUNITY_A1, COMMUNITY_B1, DISTRICT
 from tests.resources.helpers import make_org, stock
 
+_REFERENCES = itertools.count(1)
 SINCE, UNTIL = START, START + timedelta(days=1)
 IN_PERIOD, BEFORE = START + timedelta(hours=3), START - timedelta(days=2)
 
@@ -51,7 +53,7 @@ def _task(db: Session, area: str, done_at: object, *, person: str | None = None,
 def _request(db: Session, area: str, holdings: list[Holding], at: object) -> None:
     area_id = db.execute(select(Area.id).where(Area.code == area)).scalar_one()
     request = ResourceRequest(
-        reference=f"R-{area[-4:]}-{len(holdings)}-{id(holdings) % 997}",
+        reference=f"R-TEST-{next(_REFERENCES)}",
         status=RequestStatus.COMMITTED, requester_kind=RequesterKind.RESIDENT, area_id=area_id,
         priority=3, created_at=at, updated_at=at, queue_level=Level.COMMUNITY,
         queue_area_id=area_id, queued_at=at)

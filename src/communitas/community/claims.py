@@ -100,12 +100,15 @@ def report_claim(session: Session, *, principal: Principal, data: ClaimReportIn,
 
 
 def _reported_areas(session: Session, cluster_ids: Sequence[int]) -> dict[int, list[Area]]:
-    rows = session.execute(select(ClaimReport.cluster_id, Area).join(
-        Area, Area.id == ClaimReport.area_id).where(ClaimReport.cluster_id.in_(cluster_ids))
-        .distinct().order_by(Area.path)).all()
+    pairs = session.execute(select(ClaimReport.cluster_id, ClaimReport.area_id).where(
+        ClaimReport.cluster_id.in_(cluster_ids)).distinct()).all()
+    areas = {a.id: a for a in session.execute(select(Area).where(
+        Area.id.in_({area_id for _c, area_id in pairs}))).scalars()}
     out: dict[int, list[Area]] = {cid: [] for cid in cluster_ids}
-    for cid, area in rows:
-        out[cid].append(area)
+    for cid, area_id in pairs:
+        out[cid].append(areas[area_id])
+    for found in out.values():
+        found.sort(key=lambda a: a.path)
     return out
 
 
