@@ -34,6 +34,12 @@ def test_opt_in_pair_and_start_checks_by_hand(db: Session, client: TestClient) -
         "person_code": "OLD-1", "role": "vulnerable", "shared_note": "deaf: knock hard"}), 201)
     _ok(client.post(f"{AID}/enrolments", headers=juwei, json={
         "person_code": "H-1", "role": "helper", "consent_statement": "signed form"}), 201)
+    [own] = _ok(client.get(f"{AID}/enrolments", params={"mine": True}, headers=old))
+    assert (own["person_code"], own["consent_basis"]) == ("OLD-1", "self")
+    listed = _ok(client.get(f"{AID}/enrolments", params={"within": COMMUNITY_A1},
+                            headers=juwei))
+    assert {(e["person_code"], e["consent_basis"]) for e in listed} == {
+        ("OLD-1", "self"), ("H-1", "on_behalf")}
     refused = client.post(f"{AID}/enrolments", headers=_headers(client, "juwei_b"), json={
         "person_code": "OLD-2", "role": "vulnerable", "consent_statement": "yes"})
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "out_of_scope"
@@ -114,6 +120,10 @@ def test_a_rebutted_claim_reaches_the_feed_and_the_public_page(
     _ok(client.post(f"/api/notices/{notice_id}/approve", headers=_headers(client, "juwei2")))
     _ok(client.post(f"/api/notices/{notice_id}/send", headers=juwei))
     drain(session_factory, senders={}, policy=OutboxPolicy())
+    late = _ok(client.post("/api/claims", headers=_headers(client, "old2"),
+                           json={"text": "听说明天要停水一周！"}), 201)
+    assert (late["cluster_id"], late["cluster_status"]) == (cluster["id"], "rebutted")
+    assert late["verdict_en"] == "No water cut is planned."
     [item] = _ok(client.get("/api/me/feed", headers=old))["items"]
     assert item["notice_id"] == notice_id and "No water cut" in item["body_en"]
     public = _ok(client.get(f"/api/areas/{BUILDING_A1}/verified-information"))

@@ -49,6 +49,13 @@ def enrol(body: EnrolmentCreate, session: SessionDep, principal: CurrentPrincipa
     return neighbours.enrolment_reads(session, [row])[0]
 
 
+@router.get(f"{AID}/enrolments", response_model=list[EnrolmentRead])
+def list_enrolments(session: SessionDep, principal: CurrentPrincipal, within: str | None = None,
+                    mine: bool = False) -> list[EnrolmentRead]:
+    """One's own enrolments, or (staff) the active enrolments of an area."""
+    return neighbours.list_enrolments(session, principal=principal, within=within, mine=mine)
+
+
 @router.post(f"{AID}/enrolments/{{enrolment_id}}/withdraw", response_model=EnrolmentRead)
 def withdraw(enrolment_id: int, session: SessionDep, principal: CurrentPrincipal
              ) -> EnrolmentRead:

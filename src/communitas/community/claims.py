@@ -96,7 +96,8 @@ def report_claim(session: Session, *, principal: Principal, data: ClaimReportIn,
                                        "similarity": report.similarity})
     return ClaimReportRead(report_id=report.id, cluster_id=cluster.id,
                            similarity=report.similarity, new_cluster=new,
-                           cluster_status=cluster.status)
+                           cluster_status=cluster.status, verdict_zh=cluster.verdict_zh,
+                           verdict_en=cluster.verdict_en)
 
 
 def _reported_areas(session: Session, cluster_ids: Sequence[int]) -> dict[int, list[Area]]:

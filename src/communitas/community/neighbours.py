@@ -35,7 +35,8 @@ from communitas.events import EventDraft, record_event, record_events
 from communitas.i18n import _
 
 __all__ = [
-    "answer_pair", "confirm_pair", "enrol", "enrolment_reads", "list_pairs", "pair_reads",
+    "answer_pair", "confirm_pair", "enrol", "enrolment_reads", "list_enrolments", "list_pairs",
+    "pair_reads",
     "suggest", "withdraw",
 ]
 
@@ -268,6 +269,18 @@ def list_pairs(session: Session, *, principal: Principal, within: str | None = N
                  .join(Area, Area.id == Person.area_id)
                  .where(Area.path >= low, Area.path < high))
     return pair_reads(session, list(session.execute(query.order_by(AidPair.id)).scalars()))
+
+
+def list_enrolments(session: Session, *, principal: Principal, within: str | None = None,
+                    mine: bool = False) -> list[EnrolmentRead]:
+    """One's own enrolments (``mine``), or (staff with aid.manage) the active ones of an area."""
+    if mine:
+        rows = session.execute(select(AidEnrolment).where(
+            AidEnrolment.person_id == (principal.person_id or -1)).order_by(AidEnrolment.id))
+        return enrolment_reads(session, list(rows.scalars()))
+    area = lookups.area_by_code(session, within or principal.scope_area_code or "", "within")
+    require(principal, Permission.AID_MANAGE, area_path=area.path)
+    return enrolment_reads(session, _enrolled_in(session, area))
 
 
 def enrolment_reads(session: Session, rows: Sequence[AidEnrolment]) -> list[EnrolmentRead]:

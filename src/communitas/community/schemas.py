@@ -161,6 +161,8 @@ class ClaimReportRead(ReadModel):
     similarity: float
     new_cluster: bool
     cluster_status: ClusterStatus
+    verdict_zh: str = Field(description="set when the claim was already verified or rebutted")
+    verdict_en: str
 
 
 class ClusterTriage(StrictModel):
