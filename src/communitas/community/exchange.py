@@ -89,7 +89,9 @@ def _propose(session: Session, principal: Principal, post: AidPost, clock: Clock
              else PostDirection.OFFER)
     rows = list(session.execute(select(AidPost).join(Area, Area.id == AidPost.area_id).where(
         AidPost.direction == other, AidPost.kind == post.kind,
-        AidPost.status == PostStatus.OPEN, Area.path >= low, Area.path < high)).scalars())
+        AidPost.status == PostStatus.OPEN, Area.path >= low, Area.path < high)
+        # Locked, so two posts proposed at once (PostgreSQL) never take the same counterpart.
+        .with_for_update(of=AidPost)).scalars())
     excluded = _busy(session, [r.id for r in rows]) | _tried(session, post.id)
     places = places_of(session, [r.area_id for r in rows])
     best = best_counterpart(me, [OpenPost(r.id, r.person_id, r.kind.value, places[r.area_id])

@@ -125,9 +125,10 @@ def _enrolment(session: Session, enrolment_id: int) -> AidEnrolment:
 
 
 def _active(session: Session, person_id: int, role: AidRole, field: str) -> AidEnrolment:
+    # Locked, so two staff pairing the same people at once (PostgreSQL) take turns.
     row = session.execute(select(AidEnrolment).where(
         AidEnrolment.person_id == person_id, AidEnrolment.role == role,
-        AidEnrolment.withdrawn_at.is_(None))).scalar_one_or_none()
+        AidEnrolment.withdrawn_at.is_(None)).with_for_update()).scalar_one_or_none()
     if row is None:
         raise ValidationFailed(_("This person has not opted in as {role}"), code="not_enrolled",
                                role=role.value, details={"field": field})
