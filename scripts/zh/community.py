@@ -2,6 +2,7 @@
 
 ZH = {
     "A helper must live in the same building or grid": "帮扶人须与结对居民同楼或同网格",
+    "Active mutual-aid pairs": "有效的邻里互助结对",
     "Actor kind": "主体类型",
     "Already enrolled": "已登记",
     "Already withdrawn": "已撤回",
@@ -24,6 +25,7 @@ ZH = {
         "只有住在楼栋里的人才能参加互助（被帮扶者须为居民）",
     "Only residents and staff of the area report claims": "只有本区域的居民和工作人员可以报告传言",
     "Only the two residents of a match can answer it": "只有匹配双方本人可以答复",
+    "Offers and needs matched": "达成的互助供需匹配",
     "Owners' committee": "业主委员会",
     "Party members": "党员",
     "Property company": "物业公司",

@@ -77,6 +77,7 @@ def test_participation_metrics_flag_the_overloaded_actor(database: str) -> None:
     assert "Tasks done in 310115001001: 5" in result.output
     assert "网格员 / Grid workers" in result.output and "100.0%" in result.output
     assert "One overloaded actor: grid_worker" in result.output
+    assert "Active mutual-aid pairs" in result.output
 
 
 def test_chinese_output_and_refusals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,6 +86,7 @@ def test_chinese_output_and_refusals(tmp_path: Path, monkeypatch: pytest.MonkeyP
         result = runner.invoke(app, ["metrics", "participation", COMMUNITY_A1])
         assert result.exit_code == 0, result.output
         assert "完成的任务：5" in result.output and "每千名居民志愿者数" in result.output
+        assert "有效的邻里互助结对" in result.output
         unknown = runner.invoke(app, ["metrics", "participation", "999999"])
         assert unknown.exit_code == 2 and "unknown_area" in unknown.output
     finally:

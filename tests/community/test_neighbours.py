@@ -132,3 +132,17 @@ def test_a_full_helper_is_refused_and_withdrawal_ends_pairs(db: Session) -> None
     assert full.value.code == "helper_full"
     neighbours.withdraw(db, principal=who["helper1"], enrolment_id=helper.id, clock=CLOCK)
     assert db.get(AidPair, pair.id).status is PairStatus.ENDED  # type: ignore[union-attr]
+
+
+def test_a_partner_or_staff_may_end_a_pair_and_others_may_not(db: Session) -> None:
+    who = build_world(db)
+    enrol(db, who["old1"], "OLD-1", AidRole.VULNERABLE)
+    enrol(db, who["helper1"], "H-1", AidRole.HELPER)
+    pair = active_pair(db, who["juwei"], who["helper1"], "OLD-1", "H-1")
+    for outsider in ("helper2", "juwei_b"):
+        with pytest.raises(PermissionDenied):
+            neighbours.end_pair(db, principal=who[outsider], pair_id=pair.id)
+    neighbours.end_pair(db, principal=who["old1"], pair_id=pair.id, clock=CLOCK)
+    assert pair.status is PairStatus.ENDED
+    with pytest.raises(Conflict):
+        neighbours.end_pair(db, principal=who["juwei"], pair_id=pair.id)

@@ -14,7 +14,10 @@ from communitas.actors.kinds import OrganisationKind
 from communitas.actors.models import Person
 from communitas.areas.models import Area
 from communitas.auth.permissions import SYSTEM, Principal
+from communitas.community import exchange
+from communitas.community.models import AidRole
 from communitas.community.participation import participation
+from communitas.community.schemas import PostCreate
 from communitas.dispatch.lifecycle import RequestStatus
 from communitas.dispatch.models import (
     LineKind,
@@ -31,7 +34,16 @@ from communitas.tasks import service as tasks
 from communitas.tasks.lifecycle import TaskStatus
 from communitas.tasks.models import CallOut, CallOutInvitation, InvitationStatus
 from communitas.tasks.schemas import TaskCreate
-from tests.community.helpers import BUILDING_A1, BUILDING_B1, SECRETS, START, build_world
+from tests.community.helpers import (
+    BUILDING_A1,
+    BUILDING_B1,
+    CLOCK,
+    SECRETS,
+    START,
+    active_pair,
+    build_world,
+    enrol,
+)
 from tests.factories import COMMUNITY_A1, COMMUNITY_B1, DISTRICT
 from tests.resources.helpers import make_org, stock
 
@@ -139,3 +151,26 @@ def test_metrics_are_for_staff_of_the_area(db: Session, actor: str) -> None:
     who = _world(db)
     with pytest.raises(PermissionDenied):
         participation(db, principal=who[actor], area_code=COMMUNITY_A1)
+
+
+def test_mutual_aid_counts(db: Session) -> None:
+    who = build_world(db)
+    enrol(db, who["old1"], "OLD-1", AidRole.VULNERABLE)
+    enrol(db, who["helper1"], "H-1", AidRole.HELPER)
+    active_pair(db, who["juwei"], who["helper1"], "OLD-1", "H-1")
+    for person, direction in (("helper1", "offer"), ("old1", "need")):
+        _post, match = exchange.create_post(db, principal=who[person], clock=CLOCK,
+                                            data=PostCreate.model_validate({
+                                                "direction": direction, "kind": "water",
+                                                "description": "bottled water"}))
+    assert match is not None
+    for person in ("helper1", "old1"):
+        exchange.answer_match(db, principal=who[person], match_id=match.id, accept=True,
+                              clock=CLOCK)
+    got = participation(db, principal=who["juwei"], area_code=COMMUNITY_A1, since=SINCE,
+                        until=UNTIL)
+    assert (got.aid_pairs_active, got.aid_matches_accepted) == (1, 1)
+    later = participation(db, principal=who["juwei"], area_code=COMMUNITY_A1, since=UNTIL)
+    assert (later.aid_pairs_active, later.aid_matches_accepted) == (1, 0)
+    elsewhere = participation(db, principal=who["district"], area_code=COMMUNITY_B1)
+    assert (elsewhere.aid_pairs_active, elsewhere.aid_matches_accepted) == (0, 0)

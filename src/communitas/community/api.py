@@ -93,6 +93,14 @@ def answer_pair(pair_id: int, body: PairAnswer, session: SessionDep,
     return neighbours.pair_reads(session, [pair])[0]
 
 
+@router.post(f"{AID}/pairs/{{pair_id}}/end", response_model=PairRead)
+def end_pair(pair_id: int, session: SessionDep, principal: CurrentPrincipal) -> PairRead:
+    """End a pair: either partner, or staff in scope."""
+    pair = neighbours.end_pair(session, principal=principal, pair_id=pair_id)
+    session.commit()
+    return neighbours.pair_reads(session, [pair])[0]
+
+
 @router.post(f"{AID}/checks", response_model=ChecksStarted, status_code=CREATED)
 def start_checks(body: ChecksStart, session: SessionDep, principal: CurrentPrincipal
                  ) -> ChecksStarted:

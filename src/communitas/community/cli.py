@@ -70,6 +70,8 @@ def participation(
         (_("Requests answered by non-government holders"),
          f"{_percent(read.non_government_share)} "
          f"({read.requests_answered_by_non_government}/{read.requests_answered})"),
+        (_("Active mutual-aid pairs"), str(read.aid_pairs_active)),
+        (_("Offers and needs matched"), str(read.aid_matches_accepted)),
     ):
         summary.add_row(t(label), value)
     console.print(summary)

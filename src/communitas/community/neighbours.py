@@ -35,9 +35,8 @@ from communitas.events import EventDraft, record_event, record_events
 from communitas.i18n import _
 
 __all__ = [
-    "answer_pair", "confirm_pair", "enrol", "enrolment_reads", "list_enrolments", "list_pairs",
-    "pair_reads",
-    "suggest", "withdraw",
+    "answer_pair", "confirm_pair", "end_pair", "enrol", "enrolment_reads", "list_enrolments",
+    "list_pairs", "pair_reads", "suggest", "withdraw",
 ]
 
 OPEN_PAIR = (PairStatus.AWAITING_HELPER, PairStatus.ACTIVE)
@@ -192,6 +191,27 @@ def answer_pair(session: Session, *, principal: Principal, pair_id: int, accept:
     session.flush()
     _event(session, principal, "aid_pair.accepted" if accept else "aid_pair.declined",
            "aid_pair", pair.id, helper.area_code, clock, answered=basis)
+    return pair
+
+
+def end_pair(session: Session, *, principal: Principal, pair_id: int,
+             clock: Clock | None = None) -> AidPair:
+    """End an open pair (a helper moves away): either partner, or staff in scope."""
+    pair = session.get(AidPair, pair_id, with_for_update=True)
+    if pair is None:
+        raise NotFound(_("Unknown pair {value}"), code="unknown_pair", value=pair_id)
+    rows = {r.id: r for r in session.execute(select(AidEnrolment).where(
+        AidEnrolment.id.in_([pair.vulnerable_id, pair.helper_id]))).scalars()}
+    people = lookups.people_by_id(session, [r.person_id for r in rows.values()])
+    vul = people[rows[pair.vulnerable_id].person_id]
+    if principal.person_id not in people:
+        require(principal, Permission.AID_MANAGE, area_path=vul.area_path)
+    if pair.status not in OPEN_PAIR:
+        raise Conflict(_("This pair is {state}"), code="pair_state", state=pair.status.value)
+    pair.status, pair.ended_at = PairStatus.ENDED, (clock or SystemClock()).now()
+    session.flush()
+    _event(session, principal, "aid_pair.ended", "aid_pair", pair.id, vul.area_code, clock,
+           reason="ended")
     return pair
 
 

@@ -15,6 +15,14 @@ from communitas.areas.models import Area
 from communitas.auth.permissions import Principal, require
 from communitas.auth.roles import Permission
 from communitas.community import lookups
+from communitas.community.models import (
+    AidEnrolment,
+    AidMatch,
+    AidPair,
+    AidPost,
+    MatchStatus,
+    PairStatus,
+)
 from communitas.community.schemas import ActorKindShare, ParticipationRead
 from communitas.dispatch.models import ResourceRequest, Shipment
 from communitas.i18n import _, translate
@@ -109,6 +117,25 @@ def _label(kind: str, locale: str) -> str:
     return translate(ACTOR_KIND_LABELS.get(kind, _("Not assigned")), locale)
 
 
+def _mutual_aid(session: Session, bounds: Bounds, since: datetime | None,
+                until: datetime | None) -> tuple[int, int]:
+    """Active pairs whose vulnerable resident lives in the area (now), and offer–need matches
+    accepted in the period whose need was posted in the area."""
+    pairs = session.execute(
+        select(func.count()).select_from(AidPair)
+        .join(AidEnrolment, AidEnrolment.id == AidPair.vulnerable_id)
+        .join(Person, Person.id == AidEnrolment.person_id).join(Area, Area.id == Person.area_id)
+        .where(AidPair.status == PairStatus.ACTIVE, Area.path >= bounds[0],
+               Area.path < bounds[1])).scalar_one()
+    matches = session.execute(
+        select(func.count()).select_from(AidMatch)
+        .join(AidPost, AidPost.id == AidMatch.need_id).join(Area, Area.id == AidPost.area_id)
+        .where(AidMatch.status == MatchStatus.ACCEPTED, Area.path >= bounds[0],
+               Area.path < bounds[1], *_period(AidMatch.closed_at, since, until))  # type: ignore[arg-type]
+    ).scalar_one()
+    return int(pairs), int(matches)
+
+
 def participation(session: Session, *, principal: Principal, area_code: str,
                   since: datetime | None = None, until: datetime | None = None
                   ) -> ParticipationRead:
@@ -127,6 +154,7 @@ def participation(session: Session, *, principal: Principal, area_code: str,
     volunteers = _volunteers(session, bounds)
     calls = acceptance_stats(session, bounds=bounds, since=since, until=until)
     answered, non_gov = _requests_answered(session, bounds, since, until)
+    pairs, matches = _mutual_aid(session, bounds, since, until)
     return ParticipationRead(
         area_code=area.code, since=since, until=until, tasks_done=done, by_actor_kind=shares,
         largest_actor_kind=top.actor_kind if top else None,
@@ -137,4 +165,5 @@ def participation(session: Session, *, principal: Principal, area_code: str,
         callouts_answered=calls.accepted + calls.declined,
         callout_acceptance_rate=calls.acceptance_rate, requests_answered=answered,
         requests_answered_by_non_government=non_gov,
-        non_government_share=round(non_gov / answered, 4) if answered else None)
+        non_government_share=round(non_gov / answered, 4) if answered else None,
+        aid_pairs_active=pairs, aid_matches_accepted=matches)

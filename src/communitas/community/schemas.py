@@ -213,6 +213,8 @@ class ParticipationRead(ReadModel):
     requests_answered: int
     requests_answered_by_non_government: int
     non_government_share: float | None
+    aid_pairs_active: int
+    aid_matches_accepted: int
 
 
 class VerifiedClaimRead(ReadModel):
