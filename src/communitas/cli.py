@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from communitas.alerts.cli import notices_app
 from communitas.auth.permissions import SYSTEM
 from communitas.auth.roles import ROLE_LABELS, Role
+from communitas.community.cli import metrics_app, mutual_aid_app
 from communitas.config import Settings, get_settings
 from communitas.db import make_engine, make_session_factory, migrate, unit_of_work
 from communitas.demo.plan import Scale
@@ -50,6 +51,8 @@ from communitas.drills.cli import assess, drill_app  # noqa: E402  (sub-app in i
 
 app.add_typer(drill_app, name="drill")
 app.command()(assess)
+app.add_typer(mutual_aid_app, name="mutual-aid")
+app.add_typer(metrics_app, name="metrics")
 
 console = Console()
 err_console = Console(stderr=True)

@@ -6,6 +6,7 @@ from communitas.actors import models as actors_models
 from communitas.alerts import models as alerts_models
 from communitas.areas import models as areas_models
 from communitas.auth import models as auth_models
+from communitas.community import models as community_models
 from communitas.db import Base
 from communitas.dispatch import models as dispatch_models
 from communitas.events import Event, EventChainHead
@@ -17,5 +18,6 @@ metadata = Base.metadata
 
 __all__ = [
     "Event", "EventChainHead", "actors_models", "alerts_models", "areas_models", "auth_models",
-    "dispatch_models", "metadata", "modes_models", "resources_models", "tasks_models",
+    "community_models", "dispatch_models", "metadata", "modes_models", "resources_models",
+    "tasks_models",
 ]

@@ -25,6 +25,7 @@ ROUTER_MODULES = (
     "communitas.tasks.api",
     "communitas.alerts.api",
     "communitas.drills.api",
+    "communitas.community.api",
 )
 
 

@@ -70,6 +70,10 @@ class Permission(StrEnum):
     NOTICE_SUBSCRIPTIONS = "notice.subscriptions"
     # Drills and resilience assessment (drills/).
     ASSESSMENT_READ = "assessment.read"
+    # Mutual aid, verified information and participation metrics (community/).
+    AID_MANAGE = "aid.manage"
+    CLAIM_TRIAGE = "claim.triage"
+    METRICS_READ = "metrics.read"
 
 
 P = Permission
@@ -170,6 +174,22 @@ _DRILLS_GRANTS: dict[Role, frozenset[Permission]] = {
 }
 ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | extra
                          for role, extra in _DRILLS_GRANTS.items()})
+
+# Community (community/, docs/mutual-aid.md, docs/verified-information.md): committees and
+# grid workers enrol residents who consented, confirm mutual-aid pairs and see offers and
+# needs in their area (starting neighbour checks also needs task.write); committees and
+# commanders triage rumours (a rebuttal is then composed as a notice, so it also needs
+# notice.compose); staff and auditors read the participation metrics of their area.
+_COMMUNITY_GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.DISTRICT_COMMANDER: frozenset({P.AID_MANAGE, P.CLAIM_TRIAGE, P.METRICS_READ}),
+    Role.STREET_COMMANDER: frozenset({P.AID_MANAGE, P.CLAIM_TRIAGE, P.METRICS_READ}),
+    Role.STREET_DISPATCHER: frozenset({P.METRICS_READ}),
+    Role.COMMUNITY_COMMITTEE: frozenset({P.AID_MANAGE, P.CLAIM_TRIAGE, P.METRICS_READ}),
+    Role.GRID_WORKER: frozenset({P.AID_MANAGE}),
+    Role.AUDITOR: frozenset({P.METRICS_READ}),
+}
+ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | extra
+                         for role, extra in _COMMUNITY_GRANTS.items()})
 
 AREA_SCOPED = frozenset({
     Role.DISTRICT_COMMANDER, Role.STREET_COMMANDER, Role.STREET_DISPATCHER,

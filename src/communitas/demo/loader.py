@@ -25,6 +25,7 @@ from communitas.auth import service as auth
 from communitas.auth.permissions import SYSTEM
 from communitas.auth.roles import Role
 from communitas.auth.schemas import UserCreate
+from communitas.community.demo import create_demo_mutual_aid
 from communitas.config import get_settings
 from communitas.demo import plan as p
 from communitas.demo.generator import generate_city, summarise
@@ -104,6 +105,7 @@ def build_demo(session: Session, *, seed: int = DEMO_SEED, scale: p.Scale = "dis
         _create_logins(session, plan)
         create_demo_tasks(session, community=_first_community(plan),
                           hold_minutes=get_settings().sweep_hold_minutes)
+        create_demo_mutual_aid(session, community=_first_community(plan))
     return summarise(plan)
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-28 22:08:14.813771
+Create Date: 2026-11-28 22:20:33.556078
 """
 
 from __future__ import annotations
@@ -202,6 +202,28 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_area_modes')),
     sa.UniqueConstraint('area_id', name=op.f('uq_area_modes_area_id'))
     )
+    op.create_table('claim_clusters',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('street_id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.String(length=500), nullable=False),
+    sa.Column('normalised', sa.String(length=500), nullable=False),
+    sa.Column('status', sa.Enum('open', 'verified', 'rebutted', 'ignored', name='clusterstatus', native_enum=False, length=16), nullable=False),
+    sa.Column('report_count', sa.Integer(), nullable=False),
+    sa.Column('verdict_zh', sa.String(length=1000), nullable=False),
+    sa.Column('verdict_en', sa.String(length=1000), nullable=False),
+    sa.Column('triaged_by', sa.String(length=64), nullable=True),
+    sa.Column('triaged_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('notice_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_reported_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['notice_id'], ['notices.id'], name=op.f('fk_claim_clusters_notice_id_notices')),
+    sa.ForeignKeyConstraint(['street_id'], ['areas.id'], name=op.f('fk_claim_clusters_street_id_areas')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_claim_clusters'))
+    )
+    with op.batch_alter_table('claim_clusters', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_claim_clusters_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_claim_clusters_street_id'), ['street_id'], unique=False)
+
     op.create_table('indicator_readings',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('area_id', sa.Integer(), nullable=False),
@@ -460,6 +482,45 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reserve_norm_rules')),
     sa.UniqueConstraint('resource_type_id', name=op.f('uq_reserve_norm_rules_resource_type_id'))
     )
+    op.create_table('aid_enrolments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.Enum('vulnerable', 'helper', name='aidrole', native_enum=False, length=16), nullable=False),
+    sa.Column('capacity', sa.Integer(), nullable=False),
+    sa.Column('shared_note', sa.String(length=200), nullable=False),
+    sa.Column('consent_by', sa.String(length=64), nullable=False),
+    sa.Column('consent_basis', sa.String(length=16), nullable=False),
+    sa.Column('consent_statement', sa.String(length=200), nullable=False),
+    sa.Column('consent_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('withdrawn_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_aid_enrolments_person_id_people')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_aid_enrolments')),
+    sa.UniqueConstraint('person_id', 'role', name=op.f('uq_aid_enrolments_person_id_role'))
+    )
+    with op.batch_alter_table('aid_enrolments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_aid_enrolments_person_id'), ['person_id'], unique=False)
+
+    op.create_table('aid_posts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('direction', sa.Enum('offer', 'need', name='postdirection', native_enum=False, length=8), nullable=False),
+    sa.Column('kind', sa.Enum('vehicle', 'generator', 'first_aid', 'food', 'water', 'medicine_run', 'shelter', 'childcare', 'other', name='postkind', native_enum=False, length=16), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('description', sa.String(length=300), nullable=False),
+    sa.Column('display_name', sa.String(length=64), nullable=False),
+    sa.Column('contact_note', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.Enum('open', 'matched', 'closed', name='poststatus', native_enum=False, length=8), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_aid_posts_area_id_areas')),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_aid_posts_person_id_people')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_aid_posts'))
+    )
+    with op.batch_alter_table('aid_posts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_aid_posts_area_id'), ['area_id'], unique=False)
+        batch_op.create_index('ix_aid_posts_open', ['direction', 'kind', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_aid_posts_person_id'), ['person_id'], unique=False)
+
     op.create_table('capacity_offer_areas',
     sa.Column('offer_id', sa.Integer(), nullable=False),
     sa.Column('area_id', sa.Integer(), nullable=False),
@@ -469,6 +530,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('capacity_offer_areas', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_capacity_offer_areas_area_id'), ['area_id'], unique=False)
+
+    op.create_table('claim_reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cluster_id', sa.Integer(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.String(length=500), nullable=False),
+    sa.Column('similarity', sa.Float(), nullable=False),
+    sa.Column('reporter_person_id', sa.Integer(), nullable=True),
+    sa.Column('reported_by', sa.String(length=64), nullable=False),
+    sa.Column('reported_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_claim_reports_area_id_areas')),
+    sa.ForeignKeyConstraint(['cluster_id'], ['claim_clusters.id'], name=op.f('fk_claim_reports_cluster_id_claim_clusters')),
+    sa.ForeignKeyConstraint(['reporter_person_id'], ['people.id'], name=op.f('fk_claim_reports_reporter_person_id_people')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_claim_reports'))
+    )
+    with op.batch_alter_table('claim_reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_claim_reports_area_id'), ['area_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_claim_reports_cluster_id'), ['cluster_id'], unique=False)
 
     op.create_table('feed_items',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -579,6 +658,47 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
+    op.create_table('aid_matches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('offer_id', sa.Integer(), nullable=False),
+    sa.Column('need_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('proposed', 'accepted', 'declined', name='matchstatus', native_enum=False, length=16), nullable=False),
+    sa.Column('basis', sa.String(length=16), nullable=False),
+    sa.Column('distance_m', sa.Float(), nullable=True),
+    sa.Column('offer_accepted_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('need_accepted_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['need_id'], ['aid_posts.id'], name=op.f('fk_aid_matches_need_id_aid_posts')),
+    sa.ForeignKeyConstraint(['offer_id'], ['aid_posts.id'], name=op.f('fk_aid_matches_offer_id_aid_posts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_aid_matches')),
+    sa.UniqueConstraint('offer_id', 'need_id', name=op.f('uq_aid_matches_offer_id_need_id'))
+    )
+    with op.batch_alter_table('aid_matches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_aid_matches_need_id'), ['need_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_aid_matches_offer_id'), ['offer_id'], unique=False)
+
+    op.create_table('aid_pairs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('vulnerable_id', sa.Integer(), nullable=False),
+    sa.Column('helper_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('awaiting_helper', 'active', 'declined', 'ended', name='pairstatus', native_enum=False, length=16), nullable=False),
+    sa.Column('basis', sa.String(length=16), nullable=False),
+    sa.Column('distance_m', sa.Float(), nullable=True),
+    sa.Column('confirmed_by', sa.String(length=64), nullable=False),
+    sa.Column('confirmed_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('helper_answer_by', sa.String(length=64), nullable=True),
+    sa.Column('helper_answer_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['helper_id'], ['aid_enrolments.id'], name=op.f('fk_aid_pairs_helper_id_aid_enrolments')),
+    sa.ForeignKeyConstraint(['vulnerable_id'], ['aid_enrolments.id'], name=op.f('fk_aid_pairs_vulnerable_id_aid_enrolments')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_aid_pairs'))
+    )
+    with op.batch_alter_table('aid_pairs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_aid_pairs_helper_id'), ['helper_id'], unique=False)
+        batch_op.create_index('ix_aid_pairs_status', ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_aid_pairs_vulnerable_id'), ['vulnerable_id'], unique=False)
+
     op.create_table('callouts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('task_id', sa.Integer(), nullable=False),
@@ -681,6 +801,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('task_notes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_task_notes_task_id'), ['task_id'], unique=False)
+
+    op.create_table('aid_neighbour_checks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pair_id', sa.Integer(), nullable=False),
+    sa.Column('source_kind', sa.String(length=32), nullable=False),
+    sa.Column('source_id', sa.String(length=64), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['pair_id'], ['aid_pairs.id'], name=op.f('fk_aid_neighbour_checks_pair_id_aid_pairs')),
+    sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_aid_neighbour_checks_task_id_tasks')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_aid_neighbour_checks')),
+    sa.UniqueConstraint('pair_id', 'source_kind', 'source_id', name=op.f('uq_aid_neighbour_checks_pair_id_source_kind_source_id'))
+    )
+    with op.batch_alter_table('aid_neighbour_checks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_aid_neighbour_checks_pair_id'), ['pair_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_aid_neighbour_checks_task_id'), ['task_id'], unique=False)
 
     op.create_table('callout_invitations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -796,6 +932,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_callout_invitations_callout_id'))
 
     op.drop_table('callout_invitations')
+    with op.batch_alter_table('aid_neighbour_checks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_aid_neighbour_checks_task_id'))
+        batch_op.drop_index(batch_op.f('ix_aid_neighbour_checks_pair_id'))
+
+    op.drop_table('aid_neighbour_checks')
     with op.batch_alter_table('task_notes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_task_notes_task_id'))
 
@@ -823,6 +964,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_callouts_task_id'))
 
     op.drop_table('callouts')
+    with op.batch_alter_table('aid_pairs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_aid_pairs_vulnerable_id'))
+        batch_op.drop_index('ix_aid_pairs_status')
+        batch_op.drop_index(batch_op.f('ix_aid_pairs_helper_id'))
+
+    op.drop_table('aid_pairs')
+    with op.batch_alter_table('aid_matches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_aid_matches_offer_id'))
+        batch_op.drop_index(batch_op.f('ix_aid_matches_need_id'))
+
+    op.drop_table('aid_matches')
     op.drop_table('users')
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tasks_sweep_id'))
@@ -843,10 +995,25 @@ def downgrade() -> None:
 
     op.drop_table('notice_outbox')
     op.drop_table('feed_items')
+    with op.batch_alter_table('claim_reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_claim_reports_cluster_id'))
+        batch_op.drop_index(batch_op.f('ix_claim_reports_area_id'))
+
+    op.drop_table('claim_reports')
     with op.batch_alter_table('capacity_offer_areas', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_capacity_offer_areas_area_id'))
 
     op.drop_table('capacity_offer_areas')
+    with op.batch_alter_table('aid_posts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_aid_posts_person_id'))
+        batch_op.drop_index('ix_aid_posts_open')
+        batch_op.drop_index(batch_op.f('ix_aid_posts_area_id'))
+
+    op.drop_table('aid_posts')
+    with op.batch_alter_table('aid_enrolments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_aid_enrolments_person_id'))
+
+    op.drop_table('aid_enrolments')
     op.drop_table('reserve_norm_rules')
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_people_organisation_id'))
@@ -912,6 +1079,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_indicator_readings_area_name_at')
 
     op.drop_table('indicator_readings')
+    with op.batch_alter_table('claim_clusters', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_claim_clusters_street_id'))
+        batch_op.drop_index(batch_op.f('ix_claim_clusters_status'))
+
+    op.drop_table('claim_clusters')
     op.drop_table('area_modes')
     with op.batch_alter_table('warnings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_warnings_respond_by'))

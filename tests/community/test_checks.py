@@ -1,0 +1,91 @@
+"""Check-on-your-neighbour tasks: one per active pair and origin, all or nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from communitas.auth.permissions import SYSTEM, Principal
+from communitas.community import neighbours
+from communitas.community.checks import start_checks
+from communitas.community.models import AidRole
+from communitas.community.schemas import PairCreate
+from communitas.errors import PermissionDenied
+from communitas.tasks import service as tasks
+from communitas.tasks.lifecycle import TaskStatus
+from communitas.tasks.models import Task
+from tests.community.helpers import (
+    BUILDING_A1,
+    BUILDING_A1_2,
+    CLOCK,
+    SECRETS,
+    active_pair,
+    build_world,
+    counts,
+    enrol,
+)
+from tests.factories import COMMUNITY_A1, DISTRICT
+
+
+def _paired_world(db: Session) -> dict[str, Principal]:
+    who = build_world(db)
+    for code in ("OLD-1", "OLD-2", "OLD-B"):
+        enrol(db, who["district"], code, AidRole.VULNERABLE)
+    enrol(db, who["helper1"], "H-1", AidRole.HELPER)
+    enrol(db, who["helper2"], "H-2", AidRole.HELPER)
+    enrol(db, who["district"], "H-B", AidRole.HELPER)
+    active_pair(db, who["juwei"], who["helper1"], "OLD-1", "H-1")
+    active_pair(db, who["juwei"], who["helper2"], "OLD-2", "H-2")
+    # OLD-B's pair waits for its helper's answer: no check for it yet.
+    neighbours.confirm_pair(db, principal=who["district"], data=PairCreate(
+        vulnerable_person_code="OLD-B", helper_person_code="H-B"))
+    return who
+
+
+def test_each_active_pair_gets_one_task_for_its_helper(db: Session) -> None:
+    _paired_world(db)
+    result = start_checks(db, area_code=DISTRICT, source_kind="activation", source_id="12",
+                          clock=CLOCK)
+    assert (result.created, result.already) == (2, 0)
+    rows = db.execute(select(Task).where(Task.id.in_(result.task_ids))).scalars().all()
+    got = {(t.status, t.priority, t.source_kind, t.source_id) for t in rows}
+    assert got == {(TaskStatus.ASSIGNED, 2, "activation", "12")}
+    page = tasks.list_tasks(db, principal=SYSTEM, source_kind="activation", source_id="12")
+    assert {(t.assignee.code, t.area_code) for t in page.items if t.assignee} == {
+        ("H-1", BUILDING_A1), ("H-2", BUILDING_A1_2)}
+    assert not any(s in t.description for t in rows for s in SECRETS)
+
+
+def test_starting_again_for_the_same_origin_adds_nothing(db: Session) -> None:
+    _paired_world(db)
+    first = start_checks(db, area_code=BUILDING_A1, source_kind="activation", source_id="12")
+    assert first.created == 1
+    wider = start_checks(db, area_code=COMMUNITY_A1, source_kind="activation", source_id="12")
+    assert (wider.created, wider.already) == (1, 1)  # only the pair not yet checked
+    before = counts(db)
+    again = start_checks(db, area_code=DISTRICT, source_kind="activation", source_id="12")
+    assert (again.created, again.already) == (0, 2)
+    assert {k: v for k, v in counts(db).items() if k != "events"} == {
+        k: v for k, v in before.items() if k != "events"}
+    other = start_checks(db, area_code=DISTRICT, source_kind="activation", source_id="13")
+    assert other.created == 2  # a new emergency, new checks
+
+
+@pytest.mark.parametrize(("actor", "area"), [("juwei", DISTRICT), ("gw", COMMUNITY_A1),
+                                             ("auditor", COMMUNITY_A1)])
+def test_refused_checks_create_nothing(db: Session, actor: str, area: str) -> None:
+    who = _paired_world(db)
+    before = counts(db)
+    with pytest.raises(PermissionDenied):
+        start_checks(db, principal=who[actor], area_code=area, source_kind="manual",
+                     source_id="x")
+    assert counts(db) == before
+
+
+def test_stand_down_closes_the_checks_of_an_origin(db: Session) -> None:
+    _paired_world(db)
+    start_checks(db, area_code=DISTRICT, source_kind="activation", source_id="12")
+    closed = tasks.stand_down(db, principal=SYSTEM, source_kind="activation", source_id="12",
+                              reason="all clear")
+    assert [t.status for t in closed] == [TaskStatus.CANNOT_COMPLETE] * 2
