@@ -24,6 +24,8 @@ from communitas.demo.plan import Scale
 from communitas.errors import CommunitasError
 from communitas.i18n import _, translate
 from communitas.modes.levels import Mode
+from communitas.routine.cli import routine_app
+from communitas.supervision.cli import supervision_app
 from communitas.tasks.cli import tasks_app
 
 if TYPE_CHECKING:
@@ -46,6 +48,8 @@ app.add_typer(plans_app, name="plans")
 app.add_typer(modes_app, name="modes")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(notices_app, name="notices")
+app.add_typer(routine_app, name="routine")
+app.add_typer(supervision_app, name="supervision")
 
 console = Console()
 err_console = Console(stderr=True)

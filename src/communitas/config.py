@@ -69,6 +69,15 @@ class Settings(BaseSettings):
     sms_gateway_template: str = '{"to": "$phone", "text": "$text"}'
     sms_gateway_content_type: str = "application/json"
     sms_gateway_token: str = ""
+    # Normal-time routine (docs/routine.md): how far ahead each daily job looks, and the
+    # time a top-up task gives the committee.
+    routine_rotation_days: int = Field(default=30, ge=1, le=365)
+    routine_qualification_days: int = Field(default=30, ge=1, le=365)
+    routine_drill_reminder_days: int = Field(default=7, ge=1, le=90)
+    routine_topup_due_days: int = Field(default=14, ge=1, le=90)
+    # Supervision (docs/supervision.md): hours without any action by a sent-down cadre
+    # assigned to a community in an emergency before the street sees an inaction flag.
+    supervision_inaction_hours: float = Field(default=4.0, gt=0, le=24 * 7)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

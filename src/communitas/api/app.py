@@ -25,6 +25,8 @@ ROUTER_MODULES = (
     "communitas.modes.api",
     "communitas.tasks.api",
     "communitas.alerts.api",
+    "communitas.routine.api",
+    "communitas.supervision.api",
 )
 
 
