@@ -130,8 +130,8 @@ def _topup_task(session: Session, code: str, gaps: list[ReserveGapRead], period:
                 due_at: datetime, locale: str) -> TaskCreate:
     gaps = sorted(gaps, key=lambda g: (-g.shortfall, g.resource_type_code))
     lines = [translate(_("{type}: {gap} {unit} short of {required} (within reach {held})"),
-                       locale, type=g.resource_type_code, gap=g.gap, unit=g.unit,
-                       required=g.required, held=g.held_within_reach) for g in gaps]
+                       locale, type=g.resource_type_code, gap=f"{g.gap:g}", unit=g.unit,
+                       required=g.required, held=f"{g.held_within_reach:g}") for g in gaps]
     return TaskCreate(
         title=translate(_("Top up the community reserve ({period})"), locale, period=period),
         description="\n".join(lines)[:2000], priority=3, due_at=due_at, area_code=code,
