@@ -117,7 +117,7 @@ def list_drills(session: Session, *, principal: Principal, within: str | None = 
 
 def drill_reads(session: Session, rows: list[DrillSchedule]) -> list[DrillRead]:
     codes = dict(session.execute(select(Area.id, Area.code).where(
-        Area.id.in_({r.area_id for r in rows}))).tuples().all()) if rows else {}
+        Area.id.in_({r.area_id for r in rows}))).all()) if rows else {}
     return [DrillRead(id=r.id, area_code=codes[r.area_id], hazard=r.hazard, title=r.title,
                       scenario=r.scenario, scheduled_at=r.scheduled_at,
                       duration_minutes=r.duration_minutes, status=r.status,

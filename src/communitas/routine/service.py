@@ -69,7 +69,7 @@ def list_items(session: Session, *, principal: Principal, within: str | None = N
         query = query.where(RoutineItem.job == job)
     total = session.execute(select(func.count()).select_from(
         query.order_by(None).subquery())).scalar_one()
-    rows = session.execute(query.limit(page_size).offset((page - 1) * page_size)).tuples()
+    rows = session.execute(query.limit(page_size).offset((page - 1) * page_size))
     items = [RoutineItemRead(id=item.id, job=item.job, key=item.key, period=item.period,
                              area_code=code, task_id=item.task_id, created_at=item.created_at)
              for item, code in rows]
@@ -81,11 +81,11 @@ def _job_status(session: Session, conditions: Sequence[object], month_start: dat
     rows = session.execute(
         select(RoutineItem.job, func.count(), func.max(RoutineItem.created_at))
         .join(Area, Area.id == RoutineItem.area_id).where(*conditions)  # type: ignore[arg-type]
-        .group_by(RoutineItem.job)).tuples().all()
+        .group_by(RoutineItem.job)).all()
     this_month = dict(session.execute(
         select(RoutineItem.job, func.count()).join(Area, Area.id == RoutineItem.area_id)
         .where(*conditions, RoutineItem.created_at >= jobs.start_of(month_start))  # type: ignore[arg-type]
-        .group_by(RoutineItem.job)).tuples().all())
+        .group_by(RoutineItem.job)).all())
     found = {job: (int(n), last) for job, n, last in rows}
     return [JobStatus(job=job, issued_this_month=int(this_month.get(job, 0)),
                       issued_total=found.get(job, (0, None))[0],
@@ -108,7 +108,7 @@ def routine_status(session: Session, *, principal: Principal, within: str,
     low, high = root.subtree_bounds()
     communities = list(session.execute(select(Area.id, Area.code).where(
         Area.path >= low, Area.path < high, Area.kind == AreaKind.COMMUNITY)
-        .order_by(Area.code)).tuples())
+        .order_by(Area.code)))
     staffed = set(session.execute(select(CadreAssignment.community_id).where(
         active_on(on), CadreAssignment.community_id.in_([i for i, _ in communities])))
         .scalars())

@@ -65,7 +65,7 @@ def _actors(session: Session, person_ids: set[int]) -> dict[int, list[str]]:
     """Event actors of the accounts linked to these people (a person may have several)."""
     found: dict[int, list[str]] = defaultdict(list)
     for username, person_id in session.execute(select(User.username, User.person_id).where(
-            User.person_id.in_(person_ids))).tuples():
+            User.person_id.in_(person_ids))):
         found[int(person_id)].append(f"user:{username}")  # type: ignore[arg-type]
     return found
 
@@ -93,7 +93,7 @@ def _community_results(session: Session, community: Area, since: datetime, until
             .order_by(Event.seq))
     closed: set[str] = set()
     scores: dict[str, int] = {}
-    for action, subject, payload in session.execute(base).tuples():
+    for action, subject, payload in session.execute(base):
         if action == "request.confirmed":
             closed.add(subject)
         else:  # a new rating replaces the old one

@@ -145,10 +145,10 @@ def assignment_reads(session: Session, rows: list[CadreAssignment], *, on: date
         select(Person.id, Person.code, Person.kind, Person.name_zh, Person.name_en)
         .where(Person.id.in_({r.person_id for r in rows})))}
     places = dict(session.execute(select(Area.id, Area.code).where(
-        Area.id.in_({r.community_id for r in rows}))).tuples().all())
+        Area.id.in_({r.community_id for r in rows}))).all())
     units = dict(session.execute(select(Organisation.id, Organisation.code).where(
         Organisation.id.in_({r.sending_unit_id for r in rows if r.sending_unit_id}))
-    ).tuples().all())
+    ).all())
     return [AssignmentRead(
         id=r.id, person_code=people[r.person_id].code, person_kind=people[r.person_id].kind,
         person_name_zh=people[r.person_id].name_zh, person_name_en=people[r.person_id].name_en,

@@ -42,4 +42,4 @@ def task_times_of_people(session: Session, *, person_ids: Iterable[int],
     return [TaskTimes(task_id=row[0], person_id=int(row[1] or 0), status=row[2], due_at=row[3],
                       assigned_at=row[4], accepted_at=row[5], started_at=row[6],
                       done_at=row[7], closed_at=row[8])
-            for row in session.execute(query.order_by(Task.id)).tuples()]
+            for row in session.execute(query.order_by(Task.id))]
