@@ -12,7 +12,8 @@ ZH = {
     "Only a scheduled drill can be held": "只有已安排的演练可以记为已举行",
     "Prepare the drill \u201c{title}\u201d on {date}": "筹备演练“{title}”（{date}）",
     "Qualification reminders": "资格证书到期提醒",
-    "Renew the qualification \u201c{name}\u201d before {date}": "请在 {date} 前续期资格证书“{name}”",
+    "Renew the qualification \u201c{name}\u201d before {date}":
+        "请在 {date} 前续期资格证书“{name}”",
     "Reserve top-ups": "储备补充",
     "Rotate {quantity} {unit} of {type} expiring on {date}":
         "轮换 {date} 到期的 {type} {quantity} {unit}",
