@@ -18,6 +18,7 @@ from communitas.resources.reserves import reserve_gaps
 from communitas.resources.schemas import HoldingUpdate
 from communitas.routine import drills, jobs
 from communitas.routine.schemas import DrillCancel, DrillCreate
+from communitas.tasks import service as tasks
 from communitas.tasks.models import ChecklistItem
 from tests.actors.helpers import make_person
 from tests.factories import CITY, COMMUNITY_A1, COMMUNITY_A2, COMMUNITY_B1, STREET_A
@@ -51,8 +52,12 @@ def test_top_ups_follow_the_gaps_once_a_month(db: Session) -> None:
     timer.advance(timedelta(days=20))  # still June
     assert jobs.top_up_reserves(db, clock=timer) == []
     assert counts(db) == before
-    timer.advance(timedelta(days=15))  # July: a new period
+    timer.advance(timedelta(days=15))  # July: a new period, but June's tasks are still open
+    assert jobs.top_up_reserves(db, clock=timer) == []
+    tasks.stand_down(db, principal=SYSTEM, source_kind="routine_topup", source_id="2026-06",
+                     reason="bought in bulk", clock=timer)  # closes them as cannot_complete
     assert len(jobs.top_up_reserves(db, clock=timer)) == 3
+    assert jobs.top_up_reserves(db, clock=timer) == []
 
 
 def test_a_community_whose_reserve_is_full_gets_no_top_up(db: Session) -> None:

@@ -28,6 +28,8 @@ from communitas.resources.reserves import reserve_gaps
 from communitas.resources.schemas import ReserveGapRead
 from communitas.routine.models import DrillSchedule, DrillStatus, RoutineItem
 from communitas.tasks import service as tasks
+from communitas.tasks.lifecycle import ACTIVE
+from communitas.tasks.records import task_statuses
 from communitas.tasks.schemas import TaskCreate
 
 __all__ = [
@@ -120,10 +122,23 @@ def top_up_reserves(session: Session, *, clock: Clock | None = None,
             if gap.gap > 0:
                 short[gap.community_code].append(gap)
     due_at = clock.now() + timedelta(days=policy.topup_due_days)
+    busy = _topping_up(session, set(short))
     due = [Due(key=f"{code}:{period}", task=_topup_task(
         session, code, gaps, period, due_at, policy.locale))
-        for code, gaps in sorted(short.items())]
+        for code, gaps in sorted(short.items()) if code not in busy]
     return _issue(session, job="topup", period=period, due=due, clock=clock)
+
+
+def _topping_up(session: Session, codes: set[str]) -> set[str]:
+    """Communities whose earlier top-up task is still active: no second one piles up; the
+    new month's task follows once that one is done (or given up)."""
+    if not codes:
+        return set()
+    rows = session.execute(select(Area.code, RoutineItem.task_id)
+                           .join(Area, Area.id == RoutineItem.area_id)
+                           .where(RoutineItem.job == "topup", Area.code.in_(sorted(codes)))).all()
+    statuses = task_statuses(session, task_ids=[t for _, t in rows if t is not None])
+    return {code for code, task in rows if task is not None and statuses.get(task) in ACTIVE}
 
 
 def _topup_task(session: Session, code: str, gaps: list[ReserveGapRead], period: str,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from communitas.tasks.lifecycle import TaskStatus
 from communitas.tasks.models import Task
 
-__all__ = ["TaskTimes", "task_times_of_people"]
+__all__ = ["TaskTimes", "task_statuses", "task_times_of_people"]
 
 
 @dataclass(frozen=True)
@@ -43,3 +43,12 @@ def task_times_of_people(session: Session, *, person_ids: Iterable[int],
                       assigned_at=row[4], accepted_at=row[5], started_at=row[6],
                       done_at=row[7], closed_at=row[8])
             for row in session.execute(query.order_by(Task.id))]
+
+
+def task_statuses(session: Session, *, task_ids: Iterable[int]) -> dict[int, TaskStatus]:
+    """The current status of each of these tasks."""
+    ids = sorted(set(task_ids))
+    if not ids:
+        return {}
+    return {int(task_id): status for task_id, status in session.execute(
+        select(Task.id, Task.status).where(Task.id.in_(ids)))}
