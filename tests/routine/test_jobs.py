@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from communitas.actors.kinds import PersonKind
 from communitas.actors.schemas import QualificationIn
 from communitas.auth.permissions import SYSTEM
+from communitas.events import Event
 from communitas.resources import service as resources
 from communitas.resources.models import HoldingCondition
 from communitas.resources.reserves import reserve_gaps
@@ -152,3 +153,18 @@ def test_nothing_due_issues_nothing(db: Session) -> None:
         assert job(db, clock=timer) == []
     assert counts(db) == before
     assert COMMUNITY_A2  # the city's three communities are all stocked
+
+
+def test_reminders_carry_no_private_data(db: Session) -> None:
+    build_world(db)
+    make_person(db, "V-9", BUILDING_A1, PersonKind.VOLUNTEER, phone="13812345678",
+                id_number="31011519800101123X", health_conditions="severe asthma",
+                qualifications=[QualificationIn(name="first aid certificate",
+                                                expires_on=ON + timedelta(days=3))])
+    jobs.remind_qualifications(db, clock=clock())
+    db.flush()
+    texts = [e.payload for e in db.execute(select(Event)).scalars()
+             if e.action in ("routine.issued", "task.created")]
+    texts += [t.title + t.description for t in routine_tasks(db, "routine_qualification")]
+    assert texts and not any(secret in text for text in texts
+                             for secret in ("13812345678", "31011519800101123X", "asthma"))

@@ -92,3 +92,27 @@ def test_one_community_at_a_time(client: TestClient, world: Session) -> None:
         community=COMMUNITY_B1, starts_on=(TODAY + timedelta(days=30)).isoformat()))
     assert (clash.status_code, clash.json()["error"]["code"]) == (409, "assignment_overlap")
     assert counts(world) == before
+
+
+def test_ending_and_reading_a_record_are_scoped(client: TestClient, world: Session) -> None:
+    street = _headers(client, "jiedao")
+    created = client.post("/api/supervision/assignments", json=_body(
+        ends_on=(TODAY + timedelta(days=30)).isoformat()), headers=street).json()
+    end = f"/api/supervision/assignments/{created['id']}/end"
+    before = counts(world)
+    for who, body, status, code in [
+        ("juwei", {"ends_on": TODAY.isoformat(), "reason": "x"}, 403, "forbidden"),
+        ("jiedao", {"ends_on": (TODAY - timedelta(days=9)).isoformat(), "reason": "x"}, 422,
+         "bad_period"),
+        ("jiedao", {"ends_on": (TODAY + timedelta(days=60)).isoformat(), "reason": "x"}, 409,
+         "already_ending"),
+        ("jiedao", {"ends_on": TODAY.isoformat()}, 422, "validation_error"),
+    ]:
+        response = client.post(end, json=body, headers=_headers(client, who))
+        assert (response.status_code, response.json()["error"]["code"]) == (status, code)
+    record = f"/api/supervision/assignments/{created['id']}/record"
+    assert client.get(record, headers=_headers(client, "juwei")).status_code == 200
+    missing = client.get("/api/supervision/assignments/9999/record", headers=street)
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "unknown_assignment")
+    world.expire_all()
+    assert counts(world)["cadre_assignments"] == before["cadre_assignments"]
