@@ -49,6 +49,12 @@ def test_committee_keeps_its_drill_calendar(client: TestClient, world: Session) 
     assert (drill["status"], drill["area_code"]) == ("scheduled", COMMUNITY_A1)
     listed = client.get("/api/routine/drills", headers=_headers(client, "wangge")).json()
     assert [d["id"] for d in listed["items"]] == [drill["id"]]
+    naive = client.get("/api/routine/drills?since=2026-01-01T00:00:00", headers=juwei)
+    assert (naive.status_code, naive.json()["error"]["code"]) == (422, "validation_error")
+    later = client.get("/api/routine/drills",
+                       params={"since": (datetime.now(UTC) + timedelta(days=5)).isoformat()},
+                       headers=juwei).json()
+    assert later["items"] == []
     cancel = client.post(f"/api/routine/drills/{drill['id']}/cancel",
                          json={"reason": "typhoon season"}, headers=juwei)
     assert cancel.json()["status"] == "cancelled"

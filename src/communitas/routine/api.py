@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from pydantic import AwareDatetime
 
 from communitas.api.deps import CurrentPrincipal, PageDep, SessionDep, SettingsDep
 from communitas.resources.lookups import today
@@ -38,8 +38,9 @@ def schedule_drill(body: DrillCreate, session: SessionDep, principal: CurrentPri
 def list_drills(
     session: SessionDep, principal: CurrentPrincipal, paging: PageDep,
     within: Annotated[str | None, Query(description="code of the subtree root")] = None,
-    status: DrillStatus | None = None, since: datetime | None = None,
-    until: datetime | None = None,
+    status: DrillStatus | None = None,
+    since: Annotated[AwareDatetime | None, Query(description="with a UTC offset")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="with a UTC offset")] = None,
 ) -> Page[DrillRead]:
     """The drill calendar of the caller's area, soonest first."""
     return drills.list_drills(session, principal=principal, within=within, status=status,
