@@ -1,7 +1,7 @@
 """Timers that run without anyone watching: expiry of unverified requests, triage left
 behind by a stopped process, SLA escalation, the no-response timer on orange and red
 warnings, the notice outbox worker, and the daily normal-time routine (reserve top-ups,
-stock rotation, qualification and drill reminders).
+stock rotation, qualification and drill reminders) with the inaction watch of supervision.
 
 `communitas serve` runs them in a daemon thread; a deployment with several API processes
 runs `communitas serve --no-scheduler` behind its proxy and one `communitas worker`. Each
@@ -52,6 +52,7 @@ def default_jobs(settings: Settings) -> list[Job]:
     from communitas.dispatch.service import DispatchPolicy
     from communitas.modes import warning_service
     from communitas.routine import jobs as routine
+    from communitas.supervision import watch
 
     policy = DispatchPolicy.from_settings(settings)
     routine_policy = routine.RoutinePolicy.from_settings(settings)
@@ -80,6 +81,9 @@ def default_jobs(settings: Settings) -> list[Job]:
             lambda s, c: routine.remind_qualifications(s, clock=c, policy=routine_policy)),
         Job("routine.drill_reminder", day,
             lambda s, c: routine.remind_drills(s, clock=c, policy=routine_policy)),
+        Job("supervision.flag_inaction", 15 * minute,
+            lambda s, c: watch.flag_inaction(s, clock=c,
+                                             hours=settings.supervision_inaction_hours)),
         Job("notices.deliver", timedelta(seconds=10), lambda s, c: [],
             steps=lambda f, c: drain(f, senders=senders, policy=outbox_policy,
                                      clock=c).delivered),

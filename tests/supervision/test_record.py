@@ -12,7 +12,7 @@ from communitas.clock import FixedClock
 from communitas.modes import service as modes
 from communitas.modes.levels import Mode
 from communitas.modes.schemas import ModeSet
-from communitas.supervision import record, service
+from communitas.supervision import record, service, watch
 from communitas.supervision.models import AssignmentRole
 from communitas.supervision.schemas import AssignmentCreate
 from communitas.tasks import service as tasks
@@ -93,6 +93,9 @@ def test_inaction_in_an_emergency_appears_and_clears(db: Session) -> None:
     view = record.street_supervision(db, principal=street, code=STREET_A, clock=clock,
                                      inaction_hours=4)
     assert view.flagged == 1
+    [event] = watch.flag_inaction(db, clock=clock, hours=4)  # kept in the log once
+    assert (event.action, event.area_code) == ("supervision.inaction_flagged", COMMUNITY_A1)
+    assert watch.flag_inaction(db, clock=clock, hours=4) == []
     a1 = next(c for c in view.communities if c.community_code == COMMUNITY_A1)
     assert a1.mode == "level_iii" and a1.records[0].inaction.flagged  # type: ignore[union-attr]
     assert view.communities_without_anyone == ["310115001002"]
@@ -104,3 +107,4 @@ def test_inaction_in_an_emergency_appears_and_clears(db: Session) -> None:
     clock.advance(4 * H)  # idle again for the threshold after their last action
     assert record.street_supervision(db, principal=street, code=STREET_A, clock=clock,
                                      inaction_hours=4).flagged == 1
+    assert len(watch.flag_inaction(db, clock=clock, hours=4)) == 1  # a new idle spell

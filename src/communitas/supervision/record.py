@@ -44,7 +44,7 @@ from communitas.supervision.schemas import (
 from communitas.supervision.service import active_on, assignment_reads, get_assignment
 from communitas.tasks.records import TaskTimes, task_times_of_people
 
-__all__ = ["assignment_record", "street_supervision"]
+__all__ = ["assignment_record", "records_for", "street_supervision", "window"]
 
 
 def window(row: CadreAssignment, now: datetime) -> tuple[datetime, datetime]:
@@ -115,7 +115,7 @@ def _inaction(row: CadreAssignment, mode: EffectiveModeRead | None, since: datet
                         idle_hours=found.idle_hours, threshold_hours=hours)
 
 
-def _records(session: Session, rows: Sequence[CadreAssignment], reads: list[AssignmentRead],
+def records_for(session: Session, rows: Sequence[CadreAssignment], reads: list[AssignmentRead],
              modes_by_area: dict[int, EffectiveModeRead], *, now: datetime, hours: float,
              on: date) -> list[RecordRead]:
     actors = _actors(session, {r.person_id for r in rows})
@@ -155,7 +155,7 @@ def assignment_record(session: Session, *, principal: Principal, assignment_id: 
     on, now = today(clock), clock.now()
     community = areas.get_area_by_id(session, area_id=row.community_id)
     mode = modes.get_effective_mode(session, code=community.code)
-    [record] = _records(session, [row], assignment_reads(session, [row], on=on),
+    [record] = records_for(session, [row], assignment_reads(session, [row], on=on),
                         {row.community_id: mode}, now=now, hours=inaction_hours, on=on)
     return record
 
@@ -182,7 +182,7 @@ def street_supervision(session: Session, *, principal: Principal, code: str,
     by_code = {m.area_code: m for m in modes.effective_modes(
         session, within=street.code, kind=AreaKind.COMMUNITY)}
     mode_of = {c.id: by_code[c.code] for c in communities if c.code in by_code}
-    records = _records(session, rows, assignment_reads(session, rows, on=on), mode_of,
+    records = records_for(session, rows, assignment_reads(session, rows, on=on), mode_of,
                        now=now, hours=inaction_hours, on=on)
     per: dict[str, list[RecordRead]] = defaultdict(list)
     for record in records:
