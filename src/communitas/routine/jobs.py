@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from communitas.actors import service as actors
@@ -83,6 +84,18 @@ def _issue(session: Session, *, job: str, period: str, due: Sequence[Due],
     fresh = [d for d in due if d.key not in known]
     if not fresh:
         return []
+    try:
+        # A concurrent run (the API's beside the scheduler's) that issued the same keys
+        # first makes the ledger insert fail: this run then issues nothing, and leaves
+        # no task or event behind.
+        with session.begin_nested():
+            return _write(session, job=job, period=period, fresh=fresh, clock=clock)
+    except IntegrityError:
+        return []
+
+
+def _write(session: Session, *, job: str, period: str, fresh: list[Due], clock: Clock
+           ) -> list[RoutineItem]:
     created = tasks.create_tasks(session, principal=SYSTEM, items=[d.task for d in fresh],
                                  clock=clock)
     now = clock.now()
