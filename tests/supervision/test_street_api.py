@@ -66,6 +66,7 @@ def test_requests_closed_and_ratings_count_for_the_community(
     assert [r["assignment"]["person_code"] for r in a1["records"]] == [CADRE]
     assert a1["records"][0]["requests_closed_in_community"] == 1
     assert "check" not in str(view).lower()  # results only: no check-in anywhere
+    assert "13800000000" not in str(view)  # the cadre's phone never shows
 
 
 @pytest.mark.parametrize(("who", "code", "status", "error"), [

@@ -53,6 +53,7 @@ def status(area: Annotated[str, typer.Argument(help="code of an area")]) -> None
 
     from communitas.auth.permissions import SYSTEM
     from communitas.cli import _use_case, console, t
+    from communitas.resources.lookups import CHINA_TZ
     from communitas.routine import service
 
     with _use_case() as session:
@@ -69,7 +70,8 @@ def status(area: Annotated[str, typer.Argument(help="code of an area")]) -> None
     for drill in read.upcoming_drills:
         console.print(t("Drill {id} in {area} on {date}: {title}", id=drill.id,
                         area=drill.area_code, title=drill.title,
-                        date=drill.scheduled_at.isoformat(timespec="minutes")))
+                        date=drill.scheduled_at.astimezone(CHINA_TZ)
+                        .isoformat(timespec="minutes")))
     console.print(t("{missing} of {total} communities have nobody sent down",
                     missing=len(read.communities_without_sent_down_cadres),
                     total=read.communities))
