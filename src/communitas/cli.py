@@ -25,6 +25,8 @@ from communitas.demo.plan import Scale
 from communitas.errors import CommunitasError
 from communitas.i18n import _, translate
 from communitas.modes.levels import Mode
+from communitas.routine.cli import routine_app
+from communitas.supervision.cli import supervision_app
 from communitas.tasks.cli import tasks_app
 
 if TYPE_CHECKING:
@@ -53,6 +55,8 @@ app.add_typer(drill_app, name="drill")
 app.command()(assess)
 app.add_typer(mutual_aid_app, name="mutual-aid")
 app.add_typer(metrics_app, name="metrics")
+app.add_typer(routine_app, name="routine")
+app.add_typer(supervision_app, name="supervision")
 
 console = Console()
 err_console = Console(stderr=True)

@@ -74,6 +74,15 @@ class Settings(BaseSettings):
     map_tile_url: str = ""
     map_tile_attribution: str = ""
     map_refresh_seconds: int = Field(default=15, ge=2, le=3600)
+    # Normal-time routine (docs/routine.md): how far ahead each daily job looks, and the
+    # time a top-up task gives the committee.
+    routine_rotation_days: int = Field(default=30, ge=1, le=365)
+    routine_qualification_days: int = Field(default=30, ge=1, le=365)
+    routine_drill_reminder_days: int = Field(default=7, ge=1, le=90)
+    routine_topup_due_days: int = Field(default=14, ge=1, le=90)
+    # Supervision (docs/supervision.md): hours without any action by a sent-down cadre
+    # assigned to a community in an emergency before the street sees an inaction flag.
+    supervision_inaction_hours: float = Field(default=4.0, gt=0, le=24 * 7)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -12,6 +12,8 @@ from communitas.dispatch import models as dispatch_models
 from communitas.events import Event, EventChainHead
 from communitas.modes import models as modes_models
 from communitas.resources import models as resources_models
+from communitas.routine import models as routine_models
+from communitas.supervision import models as supervision_models
 from communitas.tasks import models as tasks_models
 
 metadata = Base.metadata
@@ -19,5 +21,5 @@ metadata = Base.metadata
 __all__ = [
     "Event", "EventChainHead", "actors_models", "alerts_models", "areas_models", "auth_models",
     "community_models", "dispatch_models", "metadata", "modes_models", "resources_models",
-    "tasks_models",
+    "routine_models", "supervision_models", "tasks_models",
 ]

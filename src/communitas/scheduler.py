@@ -1,6 +1,7 @@
 """Timers that run without anyone watching: expiry of unverified requests, triage left
 behind by a stopped process, SLA escalation, the no-response timer on orange and red
-warnings, and the notice outbox worker.
+warnings, the notice outbox worker, and the daily normal-time routine (reserve top-ups,
+stock rotation, qualification and drill reminders) with the inaction watch of supervision.
 
 `communitas serve` runs them in a daemon thread; a deployment with several API processes
 runs `communitas serve --no-scheduler` behind its proxy and one `communitas worker`. Each
@@ -50,11 +51,15 @@ def default_jobs(settings: Settings) -> list[Job]:
     from communitas.dispatch import intake, triage
     from communitas.dispatch.service import DispatchPolicy
     from communitas.modes import warning_service
+    from communitas.routine import jobs as routine
+    from communitas.supervision import watch
 
     policy = DispatchPolicy.from_settings(settings)
+    routine_policy = routine.RoutinePolicy.from_settings(settings)
     outbox_policy = OutboxPolicy.from_settings(settings)
     senders = senders_from_settings(settings)
     minute = timedelta(minutes=1)
+    day = timedelta(days=1)
     return [
         Job("requests.expire_unverified", 5 * minute,
             lambda s, c: intake.expire_unverified(s, clock=c, policy=policy)),
@@ -67,6 +72,18 @@ def default_jobs(settings: Settings) -> list[Job]:
             lambda s, c: triage.escalate_overdue(s, clock=c, policy=policy)),
         Job("warnings.escalate_unanswered", minute,
             lambda s, c: warning_service.escalate_unanswered_warnings(s, clock=c)),
+        # The normal-time routine (docs/routine.md): daily, each job idempotent per period.
+        Job("routine.topup", day,
+            lambda s, c: routine.top_up_reserves(s, clock=c, policy=routine_policy)),
+        Job("routine.rotation", day,
+            lambda s, c: routine.rotate_expiring_stock(s, clock=c, policy=routine_policy)),
+        Job("routine.qualification", day,
+            lambda s, c: routine.remind_qualifications(s, clock=c, policy=routine_policy)),
+        Job("routine.drill_reminder", day,
+            lambda s, c: routine.remind_drills(s, clock=c, policy=routine_policy)),
+        Job("supervision.flag_inaction", 15 * minute,
+            lambda s, c: watch.flag_inaction(s, clock=c,
+                                             hours=settings.supervision_inaction_hours)),
         Job("notices.deliver", timedelta(seconds=10), lambda s, c: [],
             steps=lambda f, c: drain(f, senders=senders, policy=outbox_policy,
                                      clock=c).delivered),

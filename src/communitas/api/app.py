@@ -26,6 +26,8 @@ ROUTER_MODULES = (
     "communitas.alerts.api",
     "communitas.drills.api",
     "communitas.community.api",
+    "communitas.routine.api",
+    "communitas.supervision.api",
 )
 
 

@@ -74,6 +74,12 @@ class Permission(StrEnum):
     AID_MANAGE = "aid.manage"
     CLAIM_TRIAGE = "claim.triage"
     METRICS_READ = "metrics.read"
+    # Normal-time routine (routine/) and supervision of sent-down cadres (supervision/).
+    ROUTINE_READ = "routine.read"
+    ROUTINE_RUN = "routine.run"
+    DRILL_SCHEDULE = "drill.schedule"
+    SUPERVISION_READ = "supervision.read"
+    SUPERVISION_ASSIGN = "supervision.assign"
 
 
 P = Permission
@@ -190,6 +196,24 @@ _COMMUNITY_GRANTS: dict[Role, frozenset[Permission]] = {
 }
 ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | extra
                          for role, extra in _COMMUNITY_GRANTS.items()})
+
+# Routine (routine/, docs/routine.md): staff see the routine's reminders and the drill
+# calendar of their area; commanders and committees put drills on the calendar; running the
+# jobs by hand is the platform admin's (the scheduler runs them daily as the platform).
+# Supervision (supervision/, docs/supervision.md): the street office and the district send
+# cadres and party members down and supervise them; committees and auditors read the record.
+_ROUTINE_STAFF = frozenset({P.ROUTINE_READ, P.DRILL_SCHEDULE})
+_SUPERVISORS = frozenset({P.SUPERVISION_READ, P.SUPERVISION_ASSIGN})
+_ROUTINE_GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.DISTRICT_COMMANDER: _ROUTINE_STAFF | _SUPERVISORS,
+    Role.STREET_COMMANDER: _ROUTINE_STAFF | _SUPERVISORS,
+    Role.COMMUNITY_COMMITTEE: _ROUTINE_STAFF | {P.SUPERVISION_READ},
+    Role.STREET_DISPATCHER: frozenset({P.ROUTINE_READ}),
+    Role.GRID_WORKER: frozenset({P.ROUTINE_READ}),
+    Role.AUDITOR: frozenset({P.ROUTINE_READ, P.SUPERVISION_READ}),
+}
+ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | extra
+                         for role, extra in _ROUTINE_GRANTS.items()})
 
 AREA_SCOPED = frozenset({
     Role.DISTRICT_COMMANDER, Role.STREET_COMMANDER, Role.STREET_DISPATCHER,

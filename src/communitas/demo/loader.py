@@ -40,6 +40,7 @@ from communitas.resources.schemas import (
     ResourceCategoryCreate,
     ResourceTypeCreate,
 )
+from communitas.routine.demo import create_demo_routine
 from communitas.tasks.demo import create_demo_tasks
 
 DEMO_SEED = 42
@@ -106,6 +107,7 @@ def build_demo(session: Session, *, seed: int = DEMO_SEED, scale: p.Scale = "dis
         create_demo_tasks(session, community=_first_community(plan),
                           hold_minutes=get_settings().sweep_hold_minutes)
         create_demo_mutual_aid(session, community=_first_community(plan))
+        create_demo_routine(session, street=plan.areas_of_kind("street")[0].code)
     return summarise(plan)
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-28 22:20:33.556078
+Create Date: 2026-11-28 22:21:18.554325
 """
 
 from __future__ import annotations
@@ -223,6 +223,26 @@ def upgrade() -> None:
     with op.batch_alter_table('claim_clusters', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_claim_clusters_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_claim_clusters_street_id'), ['street_id'], unique=False)
+
+    op.create_table('drill_schedules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('hazard', sa.String(length=32), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('scenario', sa.String(length=64), nullable=True),
+    sa.Column('scheduled_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('duration_minutes', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('scheduled', 'cancelled', 'held', name='drillstatus', native_enum=False, length=16), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('cancel_reason', sa.String(length=500), nullable=True),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_drill_schedules_area_id_areas')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_drill_schedules'))
+    )
+    with op.batch_alter_table('drill_schedules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_drill_schedules_area_id'), ['area_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_drill_schedules_scheduled_at'), ['scheduled_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_drill_schedules_status'), ['status'], unique=False)
 
     op.create_table('indicator_readings',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -521,6 +541,27 @@ def upgrade() -> None:
         batch_op.create_index('ix_aid_posts_open', ['direction', 'kind', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_aid_posts_person_id'), ['person_id'], unique=False)
 
+    op.create_table('cadre_assignments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.Enum('community_liaison', 'grid_support', 'building_lead', 'party_vanguard', 'logistics', name='assignmentrole', native_enum=False, length=32), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=True),
+    sa.Column('sending_unit_id', sa.Integer(), nullable=True),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('end_reason', sa.String(length=500), nullable=True),
+    sa.CheckConstraint('ends_on IS NULL OR ends_on >= starts_on', name=op.f('ck_cadre_assignments_period_ordered')),
+    sa.ForeignKeyConstraint(['community_id'], ['areas.id'], name=op.f('fk_cadre_assignments_community_id_areas')),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_cadre_assignments_person_id_people')),
+    sa.ForeignKeyConstraint(['sending_unit_id'], ['organisations.id'], name=op.f('fk_cadre_assignments_sending_unit_id_organisations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cadre_assignments'))
+    )
+    with op.batch_alter_table('cadre_assignments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cadre_assignments_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cadre_assignments_person_id'), ['person_id'], unique=False)
+
     op.create_table('capacity_offer_areas',
     sa.Column('offer_id', sa.Integer(), nullable=False),
     sa.Column('area_id', sa.Integer(), nullable=False),
@@ -775,6 +816,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_requests_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_requests_triaged_at'), ['triaged_at'], unique=False)
 
+    op.create_table('routine_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('job', sa.String(length=32), nullable=False),
+    sa.Column('key', sa.String(length=160), nullable=False),
+    sa.Column('period', sa.String(length=16), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_routine_items_area_id_areas')),
+    sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_routine_items_task_id_tasks')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_routine_items')),
+    sa.UniqueConstraint('job', 'key', name=op.f('uq_routine_items_job_key'))
+    )
+    with op.batch_alter_table('routine_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_routine_items_area_id'), ['area_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_routine_items_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_routine_items_job'), ['job'], unique=False)
+
     op.create_table('task_checklist_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('task_id', sa.Integer(), nullable=False),
@@ -945,6 +1004,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_task_checklist_items_task_id'))
 
     op.drop_table('task_checklist_items')
+    with op.batch_alter_table('routine_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_routine_items_job'))
+        batch_op.drop_index(batch_op.f('ix_routine_items_created_at'))
+        batch_op.drop_index(batch_op.f('ix_routine_items_area_id'))
+
+    op.drop_table('routine_items')
     with op.batch_alter_table('requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_requests_triaged_at'))
         batch_op.drop_index(batch_op.f('ix_requests_status'))
@@ -1004,6 +1069,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_capacity_offer_areas_area_id'))
 
     op.drop_table('capacity_offer_areas')
+    with op.batch_alter_table('cadre_assignments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cadre_assignments_person_id'))
+        batch_op.drop_index(batch_op.f('ix_cadre_assignments_community_id'))
+
+    op.drop_table('cadre_assignments')
     with op.batch_alter_table('aid_posts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_aid_posts_person_id'))
         batch_op.drop_index('ix_aid_posts_open')
@@ -1079,6 +1149,12 @@ def downgrade() -> None:
         batch_op.drop_index('ix_indicator_readings_area_name_at')
 
     op.drop_table('indicator_readings')
+    with op.batch_alter_table('drill_schedules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_drill_schedules_status'))
+        batch_op.drop_index(batch_op.f('ix_drill_schedules_scheduled_at'))
+        batch_op.drop_index(batch_op.f('ix_drill_schedules_area_id'))
+
+    op.drop_table('drill_schedules')
     with op.batch_alter_table('claim_clusters', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_claim_clusters_street_id'))
         batch_op.drop_index(batch_op.f('ix_claim_clusters_status'))
