@@ -64,10 +64,10 @@ def default_jobs(settings: Settings) -> list[Job]:
         Job("requests.expire_unverified", 5 * minute,
             lambda s, c: intake.expire_unverified(s, clock=c, policy=policy)),
         # The API's intake writer triages as it goes; this catches what a stopped process
-        # left behind (and serves deployments whose API processes are busy for long).
-        Job("requests.triage_stragglers", minute,
-            lambda s, c: intake.triage_pending(s, clock=c, policy=policy, limit=20,
-                                               older_than=timedelta(seconds=30))),
+        # left behind, one request per transaction so no submission waits behind it.
+        Job("requests.triage_stragglers", minute, lambda s, c: [],
+            steps=lambda f, c: intake.triage_stragglers(
+                f, clock=c, policy=policy, older_than=timedelta(minutes=5), limit=200)),
         Job("requests.escalate_overdue", minute,
             lambda s, c: triage.escalate_overdue(s, clock=c, policy=policy)),
         Job("warnings.escalate_unanswered", minute,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from communitas.api.app import create_app
+from communitas.clock import SystemClock
 from communitas.config import Settings
 from communitas.db import make_engine, make_session_factory, migrate
 from communitas.dispatch import intake
@@ -175,3 +176,24 @@ def test_triage_routes_each_to_the_lowest_level_that_can_meet_it(
         assert small.queue_level is Level.COMMUNITY  # the community's stock meets it
         assert tents.queue_level is Level.OUTSIDE  # nobody in the district holds tents
         assert intake.triage_pending(session, limit=10) == []
+
+
+def test_the_timer_triages_what_a_stopped_process_left(factory: sessionmaker[Session]) -> None:
+    submitted = datetime.now(UTC) - timedelta(minutes=10)
+    with factory.begin() as session:
+        left = accept_submissions(session, items=[_pending(body()), _pending(body(quantity=3))],
+                                  now=submitted, policy=DispatchPolicy(),
+                                  lookups=IntakeLookups())
+        fresh = accept_submissions(session, items=[_pending(body(quantity=4))],
+                                   now=datetime.now(UTC), policy=DispatchPolicy(),
+                                   lookups=IntakeLookups())
+    policy, clock = DispatchPolicy(), SystemClock()
+    assert intake.triage_stragglers(factory, clock=clock, policy=policy,
+                                    older_than=timedelta(minutes=5), limit=10) == 2
+    assert intake.triage_stragglers(factory, clock=clock, policy=policy,
+                                    older_than=timedelta(minutes=5), limit=10) == 0
+    with factory() as session:
+        triaged = dict(session.execute(select(ResourceRequest.reference,
+                                              ResourceRequest.triaged_at)).all())
+    assert all(triaged[o.reference] is not None for o in left if isinstance(o, Accepted))
+    assert all(triaged[o.reference] is None for o in fresh if isinstance(o, Accepted))

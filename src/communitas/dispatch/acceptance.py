@@ -27,6 +27,7 @@ from communitas.areas import service as areas
 from communitas.areas.codes import AreaKind
 from communitas.auth.permissions import Principal, can, in_area_scope
 from communitas.auth.roles import AREA_SCOPED, Permission, Role
+from communitas.clock import FixedClock
 from communitas.dispatch import lifecycle
 from communitas.dispatch.intake_lookups import AreaInfo, IntakeLookups, TypeInfo
 from communitas.dispatch.models import (
@@ -352,7 +353,7 @@ def accept_submissions(
                 "limit": policy.rate_limit,
                 "window_seconds": int(policy.rate_window.total_seconds())})
     _insert(session, drafts, items, prints, outcomes, lookups, now)
-    record_events(session, actor="system", drafts=[
+    record_events(session, actor="system", clock=FixedClock(now), drafts=[
         event for _i, draft in sorted(drafts.items()) for event in _events(draft)])
     _resolve_batch_twins(items, prints, outcomes)
     return [outcome for outcome in outcomes if outcome is not None]

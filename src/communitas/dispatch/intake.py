@@ -16,11 +16,12 @@ import hashlib
 from datetime import timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from communitas.areas import service as areas
 from communitas.auth.permissions import Principal
 from communitas.clock import Clock, SystemClock
+from communitas.db import unit_of_work
 from communitas.dispatch.acceptance import Pending, Submission, accept_submissions
 from communitas.dispatch.dedupe import find_duplicate, merge_into
 from communitas.dispatch.intake_lookups import IntakeLookups
@@ -33,7 +34,9 @@ from communitas.dispatch.triage import place_in_queue, route_request
 from communitas.errors import CommunitasError
 from communitas.resources import service as resources
 
-__all__ = ["client_key", "expire_unverified", "submit_request", "triage_pending"]
+__all__ = [
+    "client_key", "expire_unverified", "submit_request", "triage_pending", "triage_stragglers",
+]
 
 
 def client_key(*, user_id: int | None, address: str | None) -> str:
@@ -87,6 +90,20 @@ def triage_pending(
     pending = list(session.execute(query).scalars())
     triage_requests(session, requests=pending, clock=clock, policy=policy)
     return [request.reference for request in pending]
+
+
+def triage_stragglers(factory: sessionmaker[Session], *, clock: Clock, policy: DispatchPolicy,
+                      older_than: timedelta, limit: int) -> int:
+    """Triage submissions left untriaged for ``older_than``, each in its own transaction
+    (a short write lock at a time); how many were triaged."""
+    done = 0
+    while done < limit:
+        with unit_of_work(factory) as session:
+            if not triage_pending(session, clock=clock, policy=policy, limit=1,
+                                  older_than=older_than):
+                break
+        done += 1
+    return done
 
 
 def triage_requests(session: Session, *, requests: list[ResourceRequest], clock: Clock,
