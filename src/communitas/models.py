@@ -9,6 +9,7 @@ from communitas.auth import models as auth_models
 from communitas.db import Base
 from communitas.dispatch import models as dispatch_models
 from communitas.events import Event, EventChainHead
+from communitas.modes import activation_models
 from communitas.modes import models as modes_models
 from communitas.resources import models as resources_models
 from communitas.tasks import models as tasks_models
@@ -16,6 +17,7 @@ from communitas.tasks import models as tasks_models
 metadata = Base.metadata
 
 __all__ = [
-    "Event", "EventChainHead", "actors_models", "alerts_models", "areas_models", "auth_models",
+    "Event", "EventChainHead", "activation_models", "actors_models", "alerts_models",
+    "areas_models", "auth_models",
     "dispatch_models", "metadata", "modes_models", "resources_models", "tasks_models",
 ]

@@ -49,7 +49,8 @@ def default_jobs(settings: Settings) -> list[Job]:
     from communitas.alerts.outbox import OutboxPolicy
     from communitas.dispatch import intake, triage
     from communitas.dispatch.service import DispatchPolicy
-    from communitas.modes import warning_service
+    from communitas.modes import activation_service, warning_service
+    from communitas.modes.activation_steps import route_prepositioning
 
     policy = DispatchPolicy.from_settings(settings)
     outbox_policy = OutboxPolicy.from_settings(settings)
@@ -67,6 +68,10 @@ def default_jobs(settings: Settings) -> list[Job]:
             lambda s, c: triage.escalate_overdue(s, clock=c, policy=policy)),
         Job("warnings.escalate_unanswered", minute,
             lambda s, c: warning_service.escalate_unanswered_warnings(s, clock=c)),
+        Job("activations.route_prepositioning", timedelta(seconds=10),
+            lambda s, c: route_prepositioning(s, clock=c)),
+        Job("activations.send_due_alerts", minute,
+            lambda s, c: activation_service.send_due_alerts(s, clock=c)),
         Job("notices.deliver", timedelta(seconds=10), lambda s, c: [],
             steps=lambda f, c: drain(f, senders=senders, policy=outbox_policy,
                                      clock=c).delivered),

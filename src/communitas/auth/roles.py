@@ -68,6 +68,8 @@ class Permission(StrEnum):
     NOTICE_APPROVE = "notice.approve"
     NOTICE_IMPORT = "notice.import"
     NOTICE_SUBSCRIPTIONS = "notice.subscriptions"
+    # Plan activations and their after-action reports (modes/activation*.py).
+    ACTIVATION_READ = "activation.read"
 
 
 P = Permission
@@ -157,6 +159,16 @@ _NOTICES_GRANTS: dict[Role, frozenset[Permission]] = {
 }
 ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | extra
                          for role, extra in _NOTICES_GRANTS.items()})
+
+# Activations (docs/activation.md): made by mode switches, not by hand; staff who command,
+# dispatch or audit in an area read its activations and after-action reports.
+_ACTIVATION_GRANTS: dict[Role, frozenset[Permission]] = {
+    role: frozenset({P.ACTIVATION_READ}) for role in (
+        Role.DISTRICT_COMMANDER, Role.STREET_COMMANDER, Role.STREET_DISPATCHER,
+        Role.COMMUNITY_COMMITTEE, Role.GRID_WORKER, Role.AUDITOR)
+}
+ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | extra
+                         for role, extra in _ACTIVATION_GRANTS.items()})
 
 AREA_SCOPED = frozenset({
     Role.DISTRICT_COMMANDER, Role.STREET_COMMANDER, Role.STREET_DISPATCHER,
