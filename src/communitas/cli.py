@@ -23,6 +23,7 @@ from communitas.db import make_engine, make_session_factory, migrate, unit_of_wo
 from communitas.demo.plan import Scale
 from communitas.errors import CommunitasError
 from communitas.i18n import _, translate
+from communitas.modes.activation_cli import activations_app, report_app
 from communitas.modes.levels import Mode
 from communitas.tasks.cli import tasks_app
 
@@ -46,6 +47,8 @@ app.add_typer(plans_app, name="plans")
 app.add_typer(modes_app, name="modes")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(notices_app, name="notices")
+app.add_typer(activations_app, name="activations")
+app.add_typer(report_app, name="report")
 
 console = Console()
 err_console = Console(stderr=True)

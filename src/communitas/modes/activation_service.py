@@ -16,6 +16,9 @@ notice). The mode switch itself stands — a broken plan must not lose a warning
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -62,7 +65,10 @@ from communitas.schemas import Page
 
 __all__ = [
     "after_switch", "get_activation", "list_activations", "reconcile", "send_due_alerts",
+    "together",
 ]
+
+_DEFERRED = "communitas.activations.deferred"
 
 _LEVEL_BOTH = {m: (rules.LEVEL_TEXT.get(m, ("常态", "normal"))) for m in Mode}
 
@@ -81,18 +87,52 @@ def _warning_for(session: Session, trigger: str) -> ModeWarning | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Switch:
+    area: Area
+    actor: str
+    trigger: str
+    warning: ModeWarning | None
+    requested_at: datetime
+
+
 def after_switch(session: Session, *, area: Area, principal: Principal, trigger: str,
                  requested_at: datetime, clock: Clock | None = None) -> list[Activation]:
     """Bring the plans of ``area`` and its subtree in line with their modes after a switch.
 
     Latency counts from the warning's arrival when a warning performed the switch, else from
-    the switch request (a commander's confirmation of a proposal is such a request).
+    the switch request (a commander's confirmation of a proposal is such a request). Inside
+    :func:`together` the work waits for the end of the block and is done in one batch.
     """
     warning = _warning_for(session, trigger)
     if warning is not None and trigger.startswith("warning:"):
         requested_at = warning.received_at
-    return reconcile(session, root=area, actor=principal.actor, trigger=trigger,
+    switch = _Switch(area, principal.actor, trigger, warning, requested_at)
+    if _DEFERRED in session.info:
+        session.info[_DEFERRED].append(switch)
+        return []
+    return reconcile(session, roots=[area], actor=switch.actor, trigger=trigger,
                      warning=warning, requested_at=requested_at, clock=clock)
+
+
+@contextmanager
+def together(session: Session, *, clock: Clock | None = None) -> Iterator[None]:
+    """Activate the plans of every switch made in the block at its end, as one batch (a
+    warning covering twenty communities switches them one by one, then activates once)."""
+    if _DEFERRED in session.info:
+        yield
+        return
+    session.info[_DEFERRED] = []
+    try:
+        yield
+        switches: list[_Switch] = session.info[_DEFERRED]
+    finally:
+        session.info.pop(_DEFERRED, None)
+    if switches:
+        first = switches[0]
+        reconcile(session, roots=[s.area for s in switches], actor=first.actor,
+                  trigger=first.trigger, warning=first.warning,
+                  requested_at=min(s.requested_at for s in switches), clock=clock)
 
 
 def _plan_for(plans: dict[tuple[str, Mode, str], ResponsePlan], hazard: str | None,
@@ -104,14 +144,27 @@ def _plan_for(plans: dict[tuple[str, Mode, str], ResponsePlan], hazard: str | No
     return plans[(hazard, chosen, kind)] if chosen is not None else None
 
 
-def reconcile(session: Session, *, root: Area, actor: str, trigger: str,
+def _outermost(roots: list[Area]) -> list[Area]:
+    out: list[Area] = []
+    for area in sorted({a.path: a for a in roots}.values(), key=lambda a: a.path):
+        if not out or not area.path.startswith(out[-1].path):
+            out.append(area)
+    return out
+
+
+def reconcile(session: Session, *, roots: list[Area], actor: str, trigger: str,
               warning: ModeWarning | None, requested_at: datetime,
               clock: Clock | None = None) -> list[Activation]:
-    """Stand down plans that no longer fit and activate those now called for, under ``root``."""
+    """Stand down plans that no longer fit and activate those now called for, in the
+    subtrees of ``roots``."""
     clock = clock or SystemClock()
     started = time.perf_counter()
-    mode_areas = subtree_areas(session, root, [k.value for k in MODE_KINDS])
-    effective = {e.area_code: e for e in modes.effective_modes(session, within=root.code)}
+    mode_areas: list[Area] = []
+    effective = {}
+    for root in _outermost(roots):
+        mode_areas += subtree_areas(session, root, [k.value for k in MODE_KINDS])
+        effective.update({e.area_code: e for e in modes.effective_modes(session,
+                                                                        within=root.code)})
     active = {a.area_id: a for a in session.execute(select(Activation).where(
         Activation.area_id.in_([a.id for a in mode_areas]),
         Activation.status == ActivationStatus.ACTIVE)).scalars()}
