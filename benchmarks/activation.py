@@ -133,8 +133,8 @@ def main() -> None:
     Console().print(table)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({
-        "instance": "demo city district scale, seed %d, SQLite file; red rainstorm warning, "
-                    "perform level I" % args.seed, "cpus": os.cpu_count(),
+        "instance": f"demo city district scale, seed {args.seed}, SQLite file; red rainstorm "
+                    "warning, perform level I", "cpus": os.cpu_count(),
         "target_seconds": TARGET_SECONDS, "results": results}, indent=2, ensure_ascii=False))
 
 

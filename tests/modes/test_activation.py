@@ -59,7 +59,7 @@ def test_a_switch_activates_the_matching_plan_in_one_step(db: Session) -> None:
         T0 + timedelta(minutes=15), T0 + timedelta(minutes=30), T0 + timedelta(hours=1)}
     requests = list(db.execute(select(ResourceRequest)).scalars())
     assert len(requests) == 3 and {r.status.value for r in requests} == {"verified"}
-    assert route_prepositioning(db, clock=clock) == 3
+    assert len(route_prepositioning(db, clock=clock)) == 3
     assert all(r.triaged_at is not None for r in requests)
     [notice] = db.execute(select(Notice)).scalars()
     assert notice.state is NoticeState.SENT and notice.approved_by != notice.author
@@ -204,15 +204,14 @@ def test_a_new_level_supersedes_the_old_plan(db: Session) -> None:
     db.refresh(old)
     assert old.status is ActivationStatus.SUPERSEDED and old.successor_id == new.id
     assert new.plan_level is Mode.LEVEL_I
-    scheduled = activations.send_due_alerts(db, clock=clock)
-    assert scheduled == 0  # level I's only alert went out at once
+    assert activations.send_due_alerts(db, clock=clock) == []  # level I's alert went at once
 
 
 def test_scheduled_alerts_go_out_when_due(db: Session) -> None:
     build_activation_world(db)
     clock = FixedClock(T0)
     _switch(db, COMMUNITY_A1, Mode.LEVEL_II, clock)  # its second alert is for +15m
-    assert activations.send_due_alerts(db, clock=clock) == 0
+    assert activations.send_due_alerts(db, clock=clock) == []
     clock.advance(timedelta(minutes=15))
-    assert activations.send_due_alerts(db, clock=clock) == 1
+    assert len(activations.send_due_alerts(db, clock=clock)) == 1
     assert {n.state for n in db.execute(select(Notice)).scalars()} == {NoticeState.SENT}

@@ -16,7 +16,8 @@ from communitas.modes.plans import PlanAlert, PlanDocument, PlanRole, offset_min
 from communitas.modes.triggers import HAZARD_ALIASES
 
 __all__ = [
-    "ACTIVE_LEVELS", "HAZARD_TEXT", "HOTLINE", "LEVEL_TEXT", "Candidate", "PlanKey", "Slot", "alert_scope", "alert_texts",
+    "ACTIVE_LEVELS", "HAZARD_TEXT", "HOTLINE", "LEVEL_TEXT", "Candidate", "Filled", "PlanKey",
+    "Slot", "alert_scope", "alert_texts",
     "assign_holders", "canonical_hazard", "due", "notice_channels", "notice_severity",
     "pick_plan_level",
 ]
@@ -153,7 +154,7 @@ def alert_scope(alert: PlanAlert) -> str:
 def notice_channels(alert: PlanAlert) -> list[str]:
     """The notice channels among the plan's (loudspeakers and door-to-door are people's work,
     carried by the plan's tasks); in-app at least."""
-    chosen = [c.value for c in alert.channels if c.value in ("in_app", "sms")]
+    chosen: list[str] = [c.value for c in alert.channels if c.value in ("in_app", "sms")]
     return chosen or ["in_app"]
 
 

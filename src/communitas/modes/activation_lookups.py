@@ -8,6 +8,7 @@ Like tasks/lookups.py these read other domains' tables without loading private f
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -31,7 +32,7 @@ def subtree_areas(session: Session, root: Area, kinds: Iterable[str]) -> list[Ar
     ).scalars())
 
 
-def _where(path_col, root: Area, ancestor_ids: list[int], area_id_col):  # type: ignore[no-untyped-def]
+def _where(path_col: Any, root: Area, ancestor_ids: list[int], area_id_col: Any) -> Any:
     low, high = root.subtree_bounds()
     return or_(and_(path_col >= low, path_col < high), area_id_col.in_(ancestor_ids))
 

@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from communitas.areas import service as areas
@@ -22,6 +22,7 @@ from communitas.auth.models import User
 from communitas.auth.permissions import Principal, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
+from communitas.dispatch.models import ResourceRequest
 from communitas.events import Event
 from communitas.modes import activation_service
 from communitas.modes.activation_models import Activation, ActivationItem, ItemKind
@@ -29,22 +30,41 @@ from communitas.modes.activation_models import Activation, ActivationItem, ItemK
 __all__ = ["build_report"]
 
 
-def _events(session: Session, row: Activation, until: datetime) -> list[Event]:
+def _seq_window(session: Session, row: Activation) -> tuple[int, int]:
+    """From the switch that started the activation to the event that ended it (by sequence
+    number: some domains stamp events with the wall clock, drills with a simulated one)."""
+    def seq_of(action: str) -> int | None:
+        return session.execute(select(func.min(Event.seq)).where(
+            Event.subject_type == "activation", Event.subject_id == str(row.id),
+            Event.action == action)).scalar_one()
+
+    started = seq_of("activation.started") or seq_of("activation.failed") or 0
+    switch = session.execute(select(func.max(Event.seq)).where(
+        Event.action == "mode.switched", Event.seq < started)).scalar_one()
+    return switch or started, seq_of("activation.ended") or 2**62
+
+
+def _events(session: Session, row: Activation) -> list[Event]:
     """Events of the activation, its tasks, requests and notices, its warning, and every
-    request and mode event in its area's subtree from the switch request to its end."""
+    request and mode event in its area's subtree while it lasted."""
     items = list(session.execute(select(ActivationItem).where(
         ActivationItem.activation_id == row.id)).scalars())
-    ids = {kind: [str(i.ref_id) for i in items if i.kind is kind] for kind in ItemKind}
+    ids = {kind: [i.ref_id for i in items if i.kind is kind] for kind in ItemKind}
+    references = list(session.execute(select(ResourceRequest.reference).where(
+        ResourceRequest.id.in_(ids[ItemKind.REQUEST]))).scalars())
     area = session.get_one(Area, row.area_id)
     low, high = area.subtree_bounds()
     codes = select(Area.code).where(Area.path >= low, Area.path < high)
-    window = and_(Event.at >= row.requested_at, Event.at <= until)
+    first, last = _seq_window(session, row)
     mine = or_(
         and_(Event.subject_type == "activation", Event.subject_id == str(row.id)),
-        and_(Event.subject_type == "task", Event.subject_id.in_(ids[ItemKind.TASK])),
-        and_(Event.subject_type == "notice", Event.subject_id.in_(ids[ItemKind.ALERT])),
+        and_(Event.subject_type == "task", Event.subject_id.in_(
+            [str(i) for i in ids[ItemKind.TASK]])),
+        and_(Event.subject_type == "notice", Event.subject_id.in_(
+            [str(i) for i in ids[ItemKind.ALERT]])),
+        and_(Event.subject_type == "request", Event.subject_id.in_(references)),
         and_(Event.subject_type == "warning", Event.subject_id == str(row.warning_id or -1)),
-        and_(window, Event.area_code.in_(codes),
+        and_(Event.seq >= first, Event.seq <= last, Event.area_code.in_(codes),
              or_(Event.action.like("request.%"), Event.action.like("mode.%"))))
     return list(session.execute(select(Event).where(mine).order_by(Event.seq)).scalars())
 
@@ -95,6 +115,7 @@ def _tasks(events: list[Event], now: datetime) -> dict[str, Any]:
 def _requests(events: list[Event]) -> dict[str, Any]:
     status: dict[str, str] = {}
     submitted: dict[str, datetime] = {}
+    first: dict[str, datetime] = {}
     fulfilled: dict[str, datetime] = {}
     lines: dict[str, list[str]] = {}
     shipment_type: dict[int, str] = {}
@@ -103,6 +124,7 @@ def _requests(events: list[Event]) -> dict[str, Any]:
     for e in (e for e in events if e.subject_type == "request"):
         payload, ref = json.loads(e.payload), e.subject_id
         status[ref] = payload.get("status", status.get(ref, ""))
+        first[ref] = min(first.get(ref, e.at), e.at)  # the earliest, whatever clock stamped it
         if e.action == "request.submitted":
             submitted[ref] = e.at
             lines[ref] = [line["type"] for line in payload.get("lines", [])]
@@ -116,7 +138,7 @@ def _requests(events: list[Event]) -> dict[str, Any]:
             used[kind] += int(payload.get("quantity", 0))
         elif e.action == "request.rated":
             ratings.append(int(payload.get("score", 0)))
-    minutes = sorted((fulfilled[r] - submitted[r]).total_seconds() / 60
+    minutes = sorted((fulfilled[r] - first[r]).total_seconds() / 60
                      for r in fulfilled if r in submitted)
     return {"total": len(submitted), "by_status": dict(Counter(
         status[r] for r in submitted)), "fulfilled": len(minutes),
@@ -135,10 +157,10 @@ def build_report(session: Session, *, principal: Principal, activation_id: int,
     area = areas.get_area_by_id(session, area_id=row.area_id)
     require(principal, Permission.ACTIVATION_READ, area_path=area.path)
     now = (clock or SystemClock()).now()
-    events = _events(session, row, row.ended_at or now)
+    events = _events(session, row)
     kinds = _actor_kinds(session, {e.actor for e in events})
     work = Counter(kinds[e.actor] for e in events if e.action.startswith(("task.", "request."))
-                   and e.action not in ("task.created", "request.submitted"))
+                   and e.action not in ("task.created", "request.submitted", "request.queued"))
     roles = [r.model_dump(mode="json") for r in detail.roles]
     return {
         "activation": detail.model_dump(mode="json", exclude={"roles", "items"}),

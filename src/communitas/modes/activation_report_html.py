@@ -11,10 +11,10 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from jinja2 import Environment  # noqa: E402
+import matplotlib.pyplot as plt
+from jinja2 import Environment
 
-from communitas.i18n import _, translate  # noqa: E402
+from communitas.i18n import _, translate
 
 __all__ = ["render_html"]
 

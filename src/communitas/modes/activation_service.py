@@ -337,7 +337,7 @@ def _stand_down(session: Session, endings: list[tuple[Activation, ResponsePlan |
 
 # --- scheduled alerts -----------------------------------------------------------------------
 
-def send_due_alerts(session: Session, *, clock: Clock | None = None) -> int:
+def send_due_alerts(session: Session, *, clock: Clock | None = None) -> list[int]:
     """Send the plan alerts whose ``send_at`` has come (the scheduler runs this each minute)."""
     from communitas.alerts import notice_service as notices
 
@@ -347,10 +347,11 @@ def send_due_alerts(session: Session, *, clock: Clock | None = None) -> int:
         ActivationItem.kind == ItemKind.ALERT, ActivationItem.state == "scheduled",
         ActivationItem.due_at <= clock.now(),
         Activation.status == ActivationStatus.ACTIVE).order_by(ActivationItem.id)).scalars()
-    sent = 0
+    sent = []
     for item in due:
         notices.send_notice(session, principal=ACTIVATION, notice_id=item.ref_id, clock=clock)
-        item.state, sent = "sent", sent + 1
+        item.state = "sent"
+        sent.append(item.ref_id)
     session.flush()
     return sent
 

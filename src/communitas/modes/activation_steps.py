@@ -26,8 +26,8 @@ from communitas.config import get_settings
 from communitas.dispatch.acceptance import Pending, accept_submissions
 from communitas.dispatch.intake_lookups import IntakeLookups
 from communitas.dispatch.models import RequesterKind, ResourceRequest
-from communitas.dispatch.schemas import ItemsLine, PeopleLine, RequestCreate
 from communitas.dispatch.routing import Level
+from communitas.dispatch.schemas import ItemsLine, PeopleLine, RequestCreate
 from communitas.dispatch.service import DispatchPolicy, Place, log, place_of
 from communitas.dispatch.triage import cancel_request, place_in_queue, route_request
 from communitas.errors import CommunitasError
@@ -146,6 +146,7 @@ def issue_tasks(session: Session, batch: list[Activating], clock: Clock) -> None
         for task in act.plan.tasks:
             for filled in (f for f in act.filled if f.slot.role.key == task.role):
                 holder = filled.holders[0] if filled.holders else None
+                org = holder is not None and holder.kind == "organisation"
                 items.append(TaskCreate(
                     title=_both(task.title.zh, task.title.en),
                     description=_both(act.plan.name.zh, act.plan.name.en, 2000),
@@ -153,8 +154,8 @@ def issue_tasks(session: Session, batch: list[Activating], clock: Clock) -> None
                     due_at=rules.due(act.row.activated_at, task.deadline),
                     area_code=filled.slot.area_code,
                     checklist=[_both(c.zh, c.en) for c in task.checklist],
-                    assignee_person_code=holder.person_code if holder and holder.kind != "organisation" else None,
-                    assignee_org_code=holder.code if holder and holder.kind == "organisation" else None,
+                    assignee_person_code=holder.person_code if holder and not org else None,
+                    assignee_org_code=holder.code if holder and org else None,
                     source_kind="activation", source_id=str(act.row.id)))
                 owners.append((act, task.code))
     made = tasks.create_tasks(session, principal=ACTIVATION, items=items, clock=clock)
@@ -221,7 +222,7 @@ def _lines(session: Session, lookups: IntakeLookups,
     return lines
 
 
-def route_prepositioning(session: Session, *, clock: Clock, limit: int = 500) -> int:
+def route_prepositioning(session: Session, *, clock: Clock, limit: int = 500) -> list[str]:
     """Route activation requests not yet routed to the lowest level whose stock can meet
     them, as triage does but never merging them into another request (a plan's
     pre-positioning is its own to cancel). The scheduler runs it every few seconds."""
@@ -245,7 +246,7 @@ def route_prepositioning(session: Session, *, clock: Clock, limit: int = 500) ->
             now=now, clock=clock, payload={"level": request.queue_level.value,
                                            "coverage": round(decision.coverage, 3)})
     session.flush()
-    return len(rows)
+    return [request.reference for request in rows]
 
 
 # --- alerts ---------------------------------------------------------------------------------
@@ -279,11 +280,11 @@ def queue_alerts(session: Session, batch: list[Activating], clock: Clock) -> Non
                                                                  act.area.name_en),
                                       level=act.row.level, at=act.row.activated_at)
             notice = notices.compose_notice(session, principal=ACTIVATION, issuer=issuer,
-                                            clock=clock, data=NoticeCreate(
-                hazard=act.row.hazard, severity=rules.notice_severity(act.row.level),
-                urgency="Immediate", scope=rules.alert_scope(alert),
-                area_codes=[act.area.code], channels=rules.notice_channels(alert),
-                expires_at=act.expires_at, **texts))
+                                            clock=clock, data=NoticeCreate.model_validate({
+                "hazard": act.row.hazard, "severity": rules.notice_severity(act.row.level),
+                "urgency": "Immediate", "scope": rules.alert_scope(alert),
+                "area_codes": [act.area.code], "channels": rules.notice_channels(alert),
+                "expires_at": act.expires_at, **texts}))
             notices.approve_notice(session, principal=approver, notice_id=notice.id,
                                    clock=clock)
             at = rules.due(act.row.activated_at, alert.send_at)
