@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from communitas.actors.kinds import OrganisationKind
 from communitas.alerts.models import Notice, NoticeState, OutboxMessage
 from communitas.auth.permissions import SYSTEM
 from communitas.clock import FixedClock
@@ -26,6 +27,7 @@ from communitas.tasks.models import Task
 from tests.factories import COMMUNITY_A1, COMMUNITY_A2, STREET_A
 from tests.modes import T0, warning_body
 from tests.modes.activation_helpers import GRID_A1, activation_counts, build_activation_world
+from tests.resources.helpers import make_org
 
 
 def _switch(db: Session, code: str, level: Mode, clock: FixedClock,
@@ -79,7 +81,7 @@ def test_unfilled_roles_are_recorded_as_unstaffed(db: Session) -> None:
     unstaffed = {r.role_key for r in db.execute(select(ActivationRole).where(
         ActivationRole.activation_id == act.id, ActivationRole.holder_code.is_(None))).scalars()}
     assert unstaffed == {"commander", "deputy", "liaison", "logistics", "grid_lead"}
-    assert act.counts["roles_unstaffed"] == 5
+    assert act.counts["roles_unstaffed"] == 5 and act.counts["roles_filled"] == 2
 
 
 def test_a_street_switch_activates_the_street_and_each_community(db: Session) -> None:
@@ -215,3 +217,16 @@ def test_scheduled_alerts_go_out_when_due(db: Session) -> None:
     clock.advance(timedelta(minutes=15))
     assert len(activations.send_due_alerts(db, clock=clock)) == 1
     assert {n.state for n in db.execute(select(Notice)).scalars()} == {NoticeState.SENT}
+
+
+def test_without_an_account_a_role_falls_to_whom_it_stands_for(db: Session) -> None:
+    build_activation_world(db)
+    make_org(db, "NC-A2", OrganisationKind.NEIGHBOURHOOD_COMMITTEE, COMMUNITY_A2)
+    _switch(db, COMMUNITY_A2, Mode.LEVEL_I, FixedClock(T0))
+    [act] = _active(db)
+    commander = db.execute(select(ActivationRole).where(
+        ActivationRole.activation_id == act.id, ActivationRole.role_key == "commander")
+    ).scalar_one()
+    assert (commander.holder_kind, commander.holder_code) == ("organisation", "NC-A2")
+    task = db.execute(select(Task).where(Task.title.like("请求水域救援队%"))).scalar_one()
+    assert task.status.value == "open"  # the liaison (a cadre) is unstaffed in A2

@@ -88,6 +88,7 @@ class Candidate:
     path: str  # where they are based (scope, home area)
     match: str  # the holder reference they satisfy, e.g. "role:grid_worker"
     person_code: str | None = None  # a user linked to a person
+    stand_in: bool = False  # not an account of the role, but who that role stands for
 
 
 @dataclass
@@ -129,7 +130,7 @@ def assign_holders(slots: Sequence[Slot], candidates: Sequence[Candidate],
     for slot in slots:
         ref = slot.role.default_holder
         pool = sorted((c for c in candidates if c.match == ref),
-                      key=lambda c: (len(c.path), c.path, c.code))
+                      key=lambda c: (c.stand_in, len(c.path), c.path, c.code))
         filled = Filled(slot)
         for cand in _nearest(pool, slot.area_path, plan_path):
             if len(filled.holders) >= slot.role.count:

@@ -8,6 +8,7 @@ Like tasks/lookups.py these read other domains' tables without loading private f
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -18,7 +19,19 @@ from communitas.areas.models import Area
 from communitas.auth.models import User
 from communitas.modes.activation import Candidate
 
-__all__ = ["candidates", "subtree_areas"]
+__all__ = ["ROLE_STAND_INS", "candidates", "subtree_areas"]
+
+# When no account of a role is there, who the role stands for: a community committee role is
+# held by the neighbourhood committee, a street's by the street office, a grid worker's by a
+# grid worker on the register.
+ROLE_STAND_INS = {
+    "community_committee": "organisation_kind:neighbourhood_committee",
+    "street_commander": "organisation_kind:street_office",
+    "street_dispatcher": "organisation_kind:street_office",
+    "district_commander": "sector:emergency_management",
+    "grid_worker": "person_kind:grid_worker",
+    "volunteer": "person_kind:volunteer",
+}
 
 
 def subtree_areas(session: Session, root: Area, kinds: Iterable[str]) -> list[Area]:
@@ -41,8 +54,11 @@ def candidates(session: Session, root: Area, ancestor_ids: list[int],
                refs: Iterable[str]) -> list[Candidate]:
     """Everyone matching one of the holder references, based in ``root``'s subtree or at one
     of its ancestors (``ancestor_ids``)."""
+    wanted = set(refs)
+    stand_ins = {ROLE_STAND_INS[r.partition(":")[2]]: r for r in sorted(wanted)
+                 if r.startswith("role:") and r.partition(":")[2] in ROLE_STAND_INS}
     by_kind: dict[str, set[str]] = {}
-    for ref in refs:
+    for ref in wanted | set(stand_ins):
         kind, _sep, value = ref.partition(":")
         by_kind.setdefault(kind, set()).add(value)
     found: list[Candidate] = []
@@ -54,7 +70,9 @@ def candidates(session: Session, root: Area, ancestor_ids: list[int],
         found += _organisations(session, root, ancestor_ids, by_kind.get("organisation_kind",
                                                                          set()),
                                 by_kind.get("sector", set()))
-    return found
+    extra = [replace(c, match=stand_ins[c.match], stand_in=True) for c in found
+             if c.match in stand_ins]
+    return [c for c in found if c.match in wanted] + extra
 
 
 def _users(session: Session, root: Area, ancestor_ids: list[int],
