@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from communitas.api.deps import CurrentPrincipal, PageDep, SessionDep
-from communitas.modes import activation_report, activation_service
+from communitas.modes import activation_reads, activation_report
 from communitas.modes.activation_models import ActivationStatus
 from communitas.modes.activation_schemas import ActivationDetail, ActivationRead
 from communitas.schemas import Page
@@ -22,7 +22,7 @@ def list_activations(
     within: Annotated[str | None, Query(description="code of the subtree root")] = None,
 ) -> Page[ActivationRead]:
     """Activations of the areas in your scope, newest first."""
-    return activation_service.list_activations(
+    return activation_reads.list_activations(
         session, principal=principal, status=status, within=within, page=paging.page,
         page_size=paging.page_size)
 
@@ -32,7 +32,7 @@ def read_activation(activation_id: int, session: SessionDep,
                     principal: CurrentPrincipal) -> ActivationDetail:
     """One activation: its roles (filled or unstaffed) and the tasks, requests and alerts
     it issued, with switch-to-ready latency."""
-    return activation_service.get_activation(session, principal=principal,
+    return activation_reads.get_activation(session, principal=principal,
                                              activation_id=activation_id)
 
 

@@ -26,10 +26,10 @@ def list_activations(
 
     from communitas.auth.permissions import SYSTEM
     from communitas.cli import _use_case, console, t
-    from communitas.modes import activation_service
+    from communitas.modes import activation_reads
 
     with _use_case() as session:
-        page = activation_service.list_activations(session, principal=SYSTEM, within=within,
+        page = activation_reads.list_activations(session, principal=SYSTEM, within=within,
                                                    status=status, page_size=limit)
     table = Table(title=t("{shown} of {total} activations", shown=len(page.items),
                           total=page.total))
@@ -49,10 +49,10 @@ def show_activation(activation_id: int) -> None:
     """One activation as JSON: roles, and the tasks, requests and alerts it issued."""
     from communitas.auth.permissions import SYSTEM
     from communitas.cli import _use_case, console
-    from communitas.modes import activation_service
+    from communitas.modes import activation_reads
 
     with _use_case() as session:
-        detail = activation_service.get_activation(session, principal=SYSTEM,
+        detail = activation_reads.get_activation(session, principal=SYSTEM,
                                                    activation_id=activation_id)
     console.print_json(detail.model_dump_json())
 

@@ -24,7 +24,7 @@ from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
 from communitas.dispatch.models import ResourceRequest
 from communitas.events import Event
-from communitas.modes import activation_service
+from communitas.modes import activation_reads
 from communitas.modes.activation_models import Activation, ActivationItem, ItemKind
 
 __all__ = ["build_report"]
@@ -151,7 +151,7 @@ def _requests(events: list[Event]) -> dict[str, Any]:
 def build_report(session: Session, *, principal: Principal, activation_id: int,
                  clock: Clock | None = None) -> dict[str, Any]:
     """The report's data as plain JSON-ready values."""
-    detail = activation_service.get_activation(session, principal=principal,
+    detail = activation_reads.get_activation(session, principal=principal,
                                                activation_id=activation_id)
     row = session.get_one(Activation, activation_id)
     area = areas.get_area_by_id(session, area_id=row.area_id)

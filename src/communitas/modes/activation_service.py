@@ -25,14 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from communitas.areas import service as areas
 from communitas.areas.models import Area
-from communitas.auth.permissions import Principal, area_range, require
-from communitas.auth.roles import Permission
+from communitas.auth.permissions import Principal
 from communitas.clock import Clock, SystemClock
-from communitas.errors import CommunitasError, NotFound
+from communitas.errors import CommunitasError
 from communitas.events import EventDraft, record_events
-from communitas.i18n import _
 from communitas.modes import activation as rules
 from communitas.modes import plan_service
 from communitas.modes import service as modes
@@ -40,15 +37,8 @@ from communitas.modes.activation_lookups import subtree_areas
 from communitas.modes.activation_models import (
     Activation,
     ActivationItem,
-    ActivationRole,
     ActivationStatus,
     ItemKind,
-)
-from communitas.modes.activation_schemas import (
-    ActivationDetail,
-    ActivationItemRead,
-    ActivationRead,
-    ActivationRoleRead,
 )
 from communitas.modes.activation_steps import (
     ACTIVATION,
@@ -57,15 +47,12 @@ from communitas.modes.activation_steps import (
     Activating,
     Ending,
 )
-from communitas.modes.levels import MODE_LABELS, Mode
+from communitas.modes.levels import Mode
 from communitas.modes.machine import MODE_KINDS
 from communitas.modes.models import ModeProposal, ModeWarning, ResponsePlan
-from communitas.pagination import paginate
-from communitas.schemas import Page
 
 __all__ = [
-    "after_switch", "get_activation", "list_activations", "reconcile", "send_due_alerts",
-    "together",
+    "after_switch", "reconcile", "send_due_alerts", "together",
 ]
 
 _DEFERRED = "communitas.activations.deferred"
@@ -159,12 +146,16 @@ def reconcile(session: Session, *, roots: list[Area], actor: str, trigger: str,
     subtrees of ``roots``."""
     clock = clock or SystemClock()
     started = time.perf_counter()
+    outer = _outermost(roots)
+    tops = [_root_of(session, outer, min(outer, key=lambda a: a.depth))] \
+        if len({a.path.split("/")[1] for a in outer}) == 1 else outer  # one tree, one query
     mode_areas: list[Area] = []
     effective = {}
-    for root in _outermost(roots):
-        mode_areas += subtree_areas(session, root, [k.value for k in MODE_KINDS])
+    for top in tops:
+        mode_areas += [a for a in subtree_areas(session, top, [k.value for k in MODE_KINDS])
+                       if any(a.path.startswith(r.path) for r in outer)]
         effective.update({e.area_code: e for e in modes.effective_modes(session,
-                                                                        within=root.code)})
+                                                                        within=top.code)})
     active = {a.area_id: a for a in session.execute(select(Activation).where(
         Activation.area_id.in_([a.id for a in mode_areas]),
         Activation.status == ActivationStatus.ACTIVE)).scalars()}
@@ -354,54 +345,3 @@ def send_due_alerts(session: Session, *, clock: Clock | None = None) -> list[int
         sent.append(item.ref_id)
     session.flush()
     return sent
-
-
-# --- reads ----------------------------------------------------------------------------------
-
-def _get(session: Session, activation_id: int) -> Activation:
-    row = session.get(Activation, activation_id)
-    if row is None:
-        raise NotFound(_("Unknown activation {value}"), code="unknown_activation",
-                       value=str(activation_id))
-    return row
-
-
-def get_activation(session: Session, *, principal: Principal,
-                   activation_id: int) -> ActivationDetail:
-    """One activation with its roles and what it issued, for staff of its area."""
-    row = _get(session, activation_id)
-    area = areas.get_area_by_id(session, area_id=row.area_id)
-    require(principal, Permission.ACTIVATION_READ, area_path=area.path)
-    roles = session.execute(select(ActivationRole).where(
-        ActivationRole.activation_id == row.id).order_by(ActivationRole.id)).scalars()
-    items = session.execute(select(ActivationItem).where(
-        ActivationItem.activation_id == row.id).order_by(ActivationItem.id)).scalars()
-    return ActivationDetail.model_validate({
-        **ActivationRead.model_validate(row).model_dump(),
-        "roles": [ActivationRoleRead.model_validate(r) for r in roles],
-        "items": [ActivationItemRead.model_validate(i) for i in items]})
-
-
-def list_activations(
-    session: Session, *, principal: Principal, status: ActivationStatus | None = None,
-    within: str | None = None, page: int = 1, page_size: int = 50,
-) -> Page[ActivationRead]:
-    """Activations of areas in the principal's scope, newest first."""
-    require(principal, Permission.ACTIVATION_READ)
-    query = (select(Activation).join(Area, Area.id == Activation.area_id)
-             .order_by(Activation.id.desc()))
-    scope = area_range(principal)
-    if scope is not None:
-        query = query.where(Area.path >= scope[0], Area.path < scope[1])
-    if within is not None:
-        low, high = areas.get_area(session, code=within).subtree_bounds()
-        query = query.where(Area.path >= low, Area.path < high)
-    if status is not None:
-        query = query.where(Activation.status == status)
-    rows, total = paginate(session, query, page=page, page_size=page_size)
-    return Page(items=[ActivationRead.model_validate(r) for r in rows], total=total,
-                page=page, page_size=page_size)
-
-
-def mode_label(mode: Mode) -> str:
-    return MODE_LABELS[mode]
