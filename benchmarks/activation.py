@@ -131,12 +131,13 @@ def main() -> None:
                       str(r["activations"]), str(r["roles_filled"]), str(r["roles_unstaffed"]),
                       str(r["tasks"]), str(r["requests"]), str(r["alerts"]),
                       f"{r['redelivery_seconds']:.3f}")
-    Console().print(table)
+    Console(width=130).print(table)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({
         "street": street,
         "instance": f"demo city district scale, seed {args.seed}, SQLite file; red rainstorm "
                     "warning, perform level I", "cpus": os.cpu_count(),
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "target_seconds": TARGET_SECONDS, "results": results}, indent=2, ensure_ascii=False))
 
 
