@@ -230,3 +230,20 @@ def test_without_an_account_a_role_falls_to_whom_it_stands_for(db: Session) -> N
     assert (commander.holder_kind, commander.holder_code) == ("organisation", "NC-A2")
     task = db.execute(select(Task).where(Task.title.like("请求水域救援队%"))).scalar_one()
     assert task.status.value == "open"  # the liaison (a cadre) is unstaffed in A2
+
+
+def test_confirming_a_proposal_activates_with_the_warnings_hazard(db: Session) -> None:
+    build_activation_world(db)
+    clock = FixedClock(T0)
+    receipt = warnings.receive_warning(db, clock=clock, principal=SYSTEM,
+                                       data=WarningCreate.model_validate(warning_body(
+                                           "31000041600000_20260720080000_3")))
+    assert _active(db) == []  # an orange warning proposes level II by default
+    clock.advance(timedelta(minutes=7))
+    triggers.confirm_proposal(db, principal=SYSTEM, proposal_id=receipt.proposals[0].id,
+                              clock=clock)
+    [act] = _active(db)
+    assert (act.hazard, act.plan_level, act.warning_id) == \
+        ("flood", Mode.LEVEL_II, receipt.warning.id)
+    assert act.requested_at == T0 + timedelta(minutes=7)  # the commander's confirmation
+    assert act.trigger == f"proposal:{receipt.proposals[0].id}"
