@@ -24,6 +24,7 @@ from communitas.db import make_engine, make_session_factory, migrate, unit_of_wo
 from communitas.demo.plan import Scale
 from communitas.errors import CommunitasError
 from communitas.i18n import _, translate
+from communitas.modes.activation_cli import activations_app, report_app
 from communitas.modes.levels import Mode
 from communitas.routine.cli import routine_app
 from communitas.supervision.cli import supervision_app
@@ -57,6 +58,8 @@ app.add_typer(mutual_aid_app, name="mutual-aid")
 app.add_typer(metrics_app, name="metrics")
 app.add_typer(routine_app, name="routine")
 app.add_typer(supervision_app, name="supervision")
+app.add_typer(activations_app, name="activations")
+app.add_typer(report_app, name="report")
 
 console = Console()
 err_console = Console(stderr=True)

@@ -50,7 +50,8 @@ def default_jobs(settings: Settings) -> list[Job]:
     from communitas.alerts.outbox import OutboxPolicy
     from communitas.dispatch import intake, triage
     from communitas.dispatch.service import DispatchPolicy
-    from communitas.modes import warning_service
+    from communitas.modes import activation_service, warning_service
+    from communitas.modes.activation_steps import route_prepositioning
     from communitas.routine import jobs as routine
     from communitas.supervision import watch
 
@@ -84,6 +85,10 @@ def default_jobs(settings: Settings) -> list[Job]:
         Job("supervision.flag_inaction", 15 * minute,
             lambda s, c: watch.flag_inaction(s, clock=c,
                                              hours=settings.supervision_inaction_hours)),
+        Job("activations.route_prepositioning", timedelta(seconds=10),
+            lambda s, c: route_prepositioning(s, clock=c)),
+        Job("activations.send_due_alerts", minute,
+            lambda s, c: activation_service.send_due_alerts(s, clock=c)),
         Job("notices.deliver", timedelta(seconds=10), lambda s, c: [],
             steps=lambda f, c: drain(f, senders=senders, policy=outbox_policy,
                                      clock=c).delivered),

@@ -89,3 +89,28 @@ def test_stand_down_closes_the_checks_of_an_origin(db: Session) -> None:
     closed = tasks.stand_down(db, principal=SYSTEM, source_kind="activation", source_id="12",
                               reason="all clear")
     assert [t.status for t in closed] == [TaskStatus.CANNOT_COMPLETE] * 2
+
+
+def test_an_emergency_activation_issues_checks_and_standing_down_closes_them(
+        db: Session) -> None:
+    from communitas.modes import plan_service
+    from communitas.modes import service as modes
+    from communitas.modes.levels import Mode
+    from communitas.modes.schemas import ModeSet
+    from communitas.resources import service as resources
+
+    _paired_world(db)
+    resources.install_default_catalogue(db, principal=SYSTEM)
+    plan_service.install_plan_library(db, principal=SYSTEM)
+    modes.set_mode(db, principal=SYSTEM, code=COMMUNITY_A1, clock=CLOCK,
+                   data=ModeSet(level=Mode.LEVEL_II, reason="red rainstorm", hazard="rainstorm"))
+    checks = list(db.execute(select(Task).where(Task.source_kind == "activation",
+                                                Task.assignee_person_id.is_not(None))
+                             ).scalars())
+    helpers = {t.assignee_person_id for t in checks if "Check on your neighbour" in t.title}
+    assert len(helpers) == 2  # H-1 and H-2, the two active pairs of A1
+    modes.set_mode(db, principal=SYSTEM, code=COMMUNITY_A1, clock=CLOCK,
+                   data=ModeSet(level=Mode.RECOVERY, reason="water receding"))
+    statuses = {t.status for t in db.execute(select(Task).where(
+        Task.source_kind == "activation")).scalars()}
+    assert statuses == {TaskStatus.CANNOT_COMPLETE}

@@ -22,6 +22,7 @@ ROUTER_MODULES = (
     "communitas.transfer.api",
     "communitas.audit_api",
     "communitas.modes.api",
+    "communitas.modes.activation_api",
     "communitas.tasks.api",
     "communitas.alerts.api",
     "communitas.drills.api",

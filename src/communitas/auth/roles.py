@@ -80,6 +80,8 @@ class Permission(StrEnum):
     DRILL_SCHEDULE = "drill.schedule"
     SUPERVISION_READ = "supervision.read"
     SUPERVISION_ASSIGN = "supervision.assign"
+    # Plan activations and their after-action reports (modes/activation*.py).
+    ACTIVATION_READ = "activation.read"
 
 
 P = Permission
@@ -214,6 +216,16 @@ _ROUTINE_GRANTS: dict[Role, frozenset[Permission]] = {
 }
 ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | extra
                          for role, extra in _ROUTINE_GRANTS.items()})
+
+# Activations (docs/activation.md): made by mode switches, not by hand; staff who command,
+# dispatch or audit in an area read its activations and after-action reports.
+_ACTIVATION_GRANTS: dict[Role, frozenset[Permission]] = {
+    role: frozenset({P.ACTIVATION_READ}) for role in (
+        Role.DISTRICT_COMMANDER, Role.STREET_COMMANDER, Role.STREET_DISPATCHER,
+        Role.COMMUNITY_COMMITTEE, Role.GRID_WORKER, Role.AUDITOR)
+}
+ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | extra
+                         for role, extra in _ACTIVATION_GRANTS.items()})
 
 AREA_SCOPED = frozenset({
     Role.DISTRICT_COMMANDER, Role.STREET_COMMANDER, Role.STREET_DISPATCHER,

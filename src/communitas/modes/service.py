@@ -149,6 +149,10 @@ def set_mode(
                  subject_id=area.code, area_code=area.code, clock=clock,
                  payload=switch_read.model_dump(mode="json", exclude={"area_code", "at"}))
     _mark_warnings_responded(session, area, ids, now)
+    from communitas.modes import activation_service  # it builds on this module
+
+    activation_service.after_switch(session, area=area, principal=principal, trigger=trigger,
+                                    requested_at=now, clock=clock)
     return switch_read
 
 

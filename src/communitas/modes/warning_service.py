@@ -25,6 +25,7 @@ from communitas.clock import Clock, SystemClock
 from communitas.errors import NotFound, PermissionDenied
 from communitas.events import record_event
 from communitas.i18n import _
+from communitas.modes import activation_service
 from communitas.modes import service as modes
 from communitas.modes import trigger_service as triggers
 from communitas.modes.levels import COLOUR_LEVEL, Colour, severity
@@ -39,6 +40,7 @@ from communitas.modes.schemas import (
 from communitas.modes.triggers import (
     COMMANDER_ROLE,
     TriggerAction,
+    WarningRule,
     covers,
     escalation_index,
     warning_colour,
@@ -125,15 +127,23 @@ def receive_warning(session: Session, *, principal: Principal, data: WarningCrea
     _answered_already(session, warning, covered, now)
     outcome = TriggerOutcome()
     if data.expires_at > now:
-        for area in covered:
-            step = triggers.apply_trigger(
-                session, area=area, target=rule.target, action=rule.action,
-                hazard=data.hazard, source="warning", warning_id=warning.id, now=now,
-                clock=clock, reason=f"{colour.value} {data.hazard} warning {data.identifier}")
-            outcome.switches += step.switches
-            outcome.proposals += step.proposals
+        with activation_service.together(session, clock=clock):
+            _act_on(session, warning, covered, rule, data, colour, now, clock, outcome)
     return WarningReceipt(warning=warning_reads(session, [warning])[0], created=True,
                           switches=outcome.switches, proposals=outcome.proposals)
+
+
+def _act_on(session: Session, warning: ModeWarning, covered: list[Area], rule: WarningRule,
+            data: WarningCreate, colour: Colour, now: datetime, clock: Clock | None,
+            outcome: TriggerOutcome) -> None:
+    """Propose or perform the rule's switch on every covered area."""
+    for area in covered:
+        step = triggers.apply_trigger(
+            session, area=area, target=rule.target, action=rule.action,
+            hazard=data.hazard, source="warning", warning_id=warning.id, now=now,
+            clock=clock, reason=f"{colour.value} {data.hazard} warning {data.identifier}")
+        outcome.switches += step.switches
+        outcome.proposals += step.proposals
 
 
 def _insert_once(session: Session, warning: ModeWarning) -> ModeWarning:

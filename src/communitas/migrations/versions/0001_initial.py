@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-28 22:21:18.554325
+Create Date: 2026-11-28 22:31:57.515692
 """
 
 from __future__ import annotations
@@ -187,6 +187,44 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_warnings_expires_at'), ['expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_warnings_hazard'), ['hazard'], unique=False)
         batch_op.create_index(batch_op.f('ix_warnings_respond_by'), ['respond_by'], unique=False)
+
+    op.create_table('activations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('area_code', sa.String(length=32), nullable=False),
+    sa.Column('area_kind', sa.String(length=16), nullable=False),
+    sa.Column('hazard', sa.String(length=32), nullable=False),
+    sa.Column('level', sa.Enum('normal', 'recovery', 'watch', 'level_iv', 'level_iii', 'level_ii', 'level_i', name='mode', native_enum=False, length=16), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=True),
+    sa.Column('plan_level', sa.Enum('normal', 'recovery', 'watch', 'level_iv', 'level_iii', 'level_ii', 'level_i', name='mode', native_enum=False, length=16), nullable=True),
+    sa.Column('plan_version', sa.Integer(), nullable=True),
+    sa.Column('status', sa.Enum('active', 'stood_down', 'superseded', 'failed', name='activationstatus', native_enum=False, length=16), nullable=False),
+    sa.Column('trigger', sa.String(length=300), nullable=False),
+    sa.Column('warning_id', sa.Integer(), nullable=True),
+    sa.Column('activated_by', sa.String(length=64), nullable=False),
+    sa.Column('requested_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('activated_at', communitas.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ready_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('latency_ms', sa.Integer(), nullable=True),
+    sa.Column('work_ms', sa.Integer(), nullable=True),
+    sa.Column('counts', sa.JSON(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('ended_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_by', sa.String(length=64), nullable=True),
+    sa.Column('end_reason', sa.Text(), nullable=True),
+    sa.Column('successor_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_activations_area_id_areas')),
+    sa.ForeignKeyConstraint(['plan_id'], ['response_plans.id'], name=op.f('fk_activations_plan_id_response_plans')),
+    sa.ForeignKeyConstraint(['successor_id'], ['activations.id'], name=op.f('fk_activations_successor_id_activations')),
+    sa.ForeignKeyConstraint(['warning_id'], ['warnings.id'], name=op.f('fk_activations_warning_id_warnings')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_activations'))
+    )
+    with op.batch_alter_table('activations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_activations_activated_at'), ['activated_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activations_area_code'), ['area_code'], unique=False)
+        batch_op.create_index('ix_activations_area_status', ['area_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activations_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activations_warning_id'), ['warning_id'], unique=False)
 
     op.create_table('area_modes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -383,6 +421,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('warning_areas', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_warning_areas_area_id'), ['area_id'], unique=False)
+
+    op.create_table('activation_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('activation_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('task', 'request', 'alert', name='itemkind', native_enum=False, length=16), nullable=False),
+    sa.Column('ref_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=False),
+    sa.Column('due_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['activation_id'], ['activations.id'], name=op.f('fk_activation_items_activation_id_activations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_activation_items'))
+    )
+    with op.batch_alter_table('activation_items', schema=None) as batch_op:
+        batch_op.create_index('ix_activation_items_activation_kind', ['activation_id', 'kind'], unique=False)
 
     op.create_table('capacity_offers',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -699,6 +751,30 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
+    op.create_table('activation_roles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('activation_id', sa.Integer(), nullable=False),
+    sa.Column('role_key', sa.String(length=32), nullable=False),
+    sa.Column('title_zh', sa.String(length=500), nullable=False),
+    sa.Column('title_en', sa.String(length=500), nullable=False),
+    sa.Column('slot_code', sa.String(length=32), nullable=False),
+    sa.Column('holder_ref', sa.String(length=64), nullable=False),
+    sa.Column('holder_kind', sa.String(length=16), nullable=True),
+    sa.Column('holder_code', sa.String(length=64), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('assigned_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('released_at', communitas.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['activation_id'], ['activations.id'], name=op.f('fk_activation_roles_activation_id_activations')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_activation_roles_organisation_id_organisations')),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_activation_roles_person_id_people')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_activation_roles_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_activation_roles'))
+    )
+    with op.batch_alter_table('activation_roles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_activation_roles_activation_id'), ['activation_id'], unique=False)
+
     op.create_table('aid_matches',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('offer_id', sa.Integer(), nullable=False),
@@ -1040,6 +1116,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_aid_matches_need_id'))
 
     op.drop_table('aid_matches')
+    with op.batch_alter_table('activation_roles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_activation_roles_activation_id'))
+
+    op.drop_table('activation_roles')
     op.drop_table('users')
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tasks_sweep_id'))
@@ -1112,6 +1192,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_capacity_offers_organisation_id'))
 
     op.drop_table('capacity_offers')
+    with op.batch_alter_table('activation_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_activation_items_activation_kind')
+
+    op.drop_table('activation_items')
     with op.batch_alter_table('warning_areas', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_warning_areas_area_id'))
 
@@ -1161,6 +1245,14 @@ def downgrade() -> None:
 
     op.drop_table('claim_clusters')
     op.drop_table('area_modes')
+    with op.batch_alter_table('activations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_activations_warning_id'))
+        batch_op.drop_index(batch_op.f('ix_activations_status'))
+        batch_op.drop_index('ix_activations_area_status')
+        batch_op.drop_index(batch_op.f('ix_activations_area_code'))
+        batch_op.drop_index(batch_op.f('ix_activations_activated_at'))
+
+    op.drop_table('activations')
     with op.batch_alter_table('warnings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_warnings_respond_by'))
         batch_op.drop_index(batch_op.f('ix_warnings_hazard'))

@@ -1,0 +1,389 @@
+"""The steps of an activation and of a stand-down, each over a batch of activations.
+
+``ACTIVATION_STEPS`` lists, in order, what an activation does; ``STAND_DOWN_STEPS`` what
+ending one does. To extend activation (say, mutual-aid tasks at the start of an emergency),
+write ``def step(session, batch, clock)`` and append it to the list: it runs in the same
+transaction, and a failure in it undoes the whole activation like any other step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from communitas.alerts import notice_service as notices
+from communitas.alerts.schemas import NoticeCancel, NoticeCreate
+from communitas.areas.codes import AreaKind
+from communitas.areas.models import Area
+from communitas.auth.permissions import Principal
+from communitas.auth.roles import Role
+from communitas.clock import Clock
+from communitas.community.checks import start_checks
+from communitas.config import get_settings
+from communitas.dispatch.acceptance import Pending, accept_submissions
+from communitas.dispatch.intake_lookups import IntakeLookups
+from communitas.dispatch.models import RequesterKind, ResourceRequest
+from communitas.dispatch.routing import Level
+from communitas.dispatch.schemas import ItemsLine, PeopleLine, RequestCreate
+from communitas.dispatch.service import DispatchPolicy, Place, log, place_of
+from communitas.dispatch.triage import cancel_request, place_in_queue, route_request
+from communitas.errors import CommunitasError
+from communitas.modes import activation as rules
+from communitas.modes.activation_models import (
+    Activation,
+    ActivationItem,
+    ActivationRole,
+    ItemKind,
+)
+from communitas.modes.plan_terms import POINTS
+from communitas.modes.plans import PlanDocument, Preposition
+from communitas.resources import service as resources
+from communitas.resources.models import ResourceKind
+from communitas.tasks import service as tasks
+from communitas.tasks.schemas import TaskCreate
+
+__all__ = [
+    "ACTIVATION", "ACTIVATION_STEPS", "STAND_DOWN_STEPS", "Activating", "Ending",
+    "route_prepositioning",
+]
+
+# Activation acts as the platform: the plan, approved when it was imported, is the authority
+# for what it does; the person or trigger that switched the mode needed mode.set only.
+ACTIVATION = Principal(username="system:activation", role=Role.PLATFORM_ADMIN, scope_path="/")
+OPEN_REQUESTS = ("submitted", "verified", "approved", "committed", "in_transit")
+
+
+@dataclass
+class Activating:
+    """One activation being built: its row, area, plan and what the steps made."""
+
+    row: Activation
+    area: Area
+    plan: PlanDocument
+    plan_path: str
+    slot_areas: dict[str, list[Area]]  # per → the areas of its slots
+    expires_at: datetime | None
+    filled: list[rules.Filled] = field(default_factory=list)
+    items: list[ActivationItem] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Ending:
+    row: Activation
+    reason: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+Step = Callable[[Session, list[Activating], Clock], None]
+EndStep = Callable[[Session, list[Ending], Clock], None]
+
+
+def _both(zh: str, en: str, limit: int = 200) -> str:
+    return f"{zh} / {en}"[:limit]
+
+
+# --- roles ----------------------------------------------------------------------------------
+
+def assign_roles(session: Session, batch: list[Activating], clock: Clock) -> None:
+    from communitas.modes.activation_lookups import candidates
+
+    if not batch:
+        return
+    refs = {r.default_holder for a in batch for r in a.plan.roles}
+    root = _common_root(session, batch)
+    ancestors = [int(p) for p in root.path.strip("/").split("/") if p][:-1]
+    pool = candidates(session, root, ancestors, refs)
+    now = clock.now()
+    for act in batch:
+        slots = [rules.Slot(role, area.code, area.path) for role in act.plan.roles
+                 for area in act.slot_areas[role.per]]
+        act.filled = rules.assign_holders(slots, pool, act.plan_path)
+        rows = [_role_row(act.row, f.slot, h, now) for f in act.filled for h in f.holders]
+        rows += [_role_row(act.row, f.slot, None, now) for f in act.filled if not f.holders]
+        session.add_all(rows)
+        act.counts["roles_filled"] = sum(1 for f in act.filled if f.holders)
+        act.counts["roles_unstaffed"] = sum(1 for f in act.filled if not f.holders)
+    session.flush()
+
+
+def _common_root(session: Session, batch: list[Activating]) -> Area:
+    """The deepest area whose subtree holds every activation of the batch."""
+    paths = [a.area.path for a in batch]
+    common = paths[0]
+    for path in paths[1:]:
+        while not path.startswith(common):
+            common = common[:common[:-1].rfind("/") + 1]
+    for act in batch:
+        if act.area.path == common:
+            return act.area
+    area_id = int(common.strip("/").split("/")[-1])
+    return session.get_one(Area, area_id)
+
+
+def _role_row(row: Activation, slot: rules.Slot, holder: rules.Candidate | None,
+              now: datetime) -> ActivationRole:
+    return ActivationRole(
+        activation_id=row.id, role_key=slot.role.key.value, title_zh=slot.role.title.zh,
+        title_en=slot.role.title.en, slot_code=slot.area_code,
+        holder_ref=slot.role.default_holder,
+        holder_kind=holder.kind if holder else None, holder_code=holder.code if holder else None,
+        user_id=holder.id if holder and holder.kind == "user" else None,
+        person_id=holder.id if holder and holder.kind == "person" else None,
+        organisation_id=holder.id if holder and holder.kind == "organisation" else None,
+        assigned_at=now if holder else None)
+
+
+# --- tasks ----------------------------------------------------------------------------------
+
+def issue_tasks(session: Session, batch: list[Activating], clock: Clock) -> None:
+    items: list[TaskCreate] = []
+    owners: list[tuple[Activating, str]] = []
+    for act in batch:
+        for task in act.plan.tasks:
+            for filled in (f for f in act.filled if f.slot.role.key == task.role):
+                holder = filled.holders[0] if filled.holders else None
+                org = holder is not None and holder.kind == "organisation"
+                items.append(TaskCreate(
+                    title=_both(task.title.zh, task.title.en),
+                    description=_both(act.plan.name.zh, act.plan.name.en, 2000),
+                    priority=2 if act.row.level.value in ("level_i", "level_ii") else 3,
+                    due_at=rules.due(act.row.activated_at, task.deadline),
+                    area_code=filled.slot.area_code,
+                    checklist=[_both(c.zh, c.en) for c in task.checklist],
+                    assignee_person_code=holder.person_code if holder and not org else None,
+                    assignee_org_code=holder.code if holder and org else None,
+                    source_kind="activation", source_id=str(act.row.id)))
+                owners.append((act, task.code))
+    made = tasks.create_tasks(session, principal=ACTIVATION, items=items, clock=clock)
+    for (act, code), task_row in zip(owners, made, strict=True):
+        act.items.append(ActivationItem(activation_id=act.row.id, kind=ItemKind.TASK,
+                                        ref_id=task_row.id, code=code, due_at=task_row.due_at))
+        act.counts["tasks"] = act.counts.get("tasks", 0) + 1
+
+
+# --- pre-positioning ------------------------------------------------------------------------
+
+def request_prepositioning(session: Session, batch: list[Activating], clock: Clock) -> None:
+    """Each point's "move N of X to Y" lines become one request placed by the platform for
+    the community (a street plan's on the street's first community): verified at once, in
+    the community's queue. Routing up the levels follows (``route_prepositioning``)."""
+    lookups = IntakeLookups(ttl=60)
+    pending: list[Pending] = []
+    owners: list[tuple[Activating, str, datetime]] = []
+    for act in batch:
+        place = act.area if act.area.kind is AreaKind.COMMUNITY else \
+            (act.slot_areas["community"] or [act.area])[0]
+        by_point: dict[str, list[Preposition]] = {}
+        for move in act.plan.prepositioning:
+            by_point.setdefault(move.to, []).append(move)
+        for point, moves in by_point.items():
+            needed = min(rules.due(act.row.activated_at, m.deadline) for m in moves)
+            label = POINTS[point]
+            pending.append(Pending(data=RequestCreate(
+                requester_kind=RequesterKind.COMMUNITY, area_code=place.code, priority=2,
+                needed_by=needed, lines=_lines(session, lookups, moves),
+                description=_both(f"预置到{label[0]}（启动 #{act.row.id}）",
+                                  f"Pre-positioning to {label[1]} (activation #{act.row.id})",
+                                  2000)),
+                principal=ACTIVATION, client=f"activation:{act.row.id}",
+                idempotency_key=f"activation-{act.row.id}-{point}"))
+            owners.append((act, point, needed))
+    if not pending:
+        return
+    policy = replace(DispatchPolicy(), rate_limit=1_000_000)
+    outcomes = accept_submissions(session, items=pending, now=clock.now(), policy=policy,
+                                  lookups=lookups)
+    for outcome in outcomes:
+        if isinstance(outcome, CommunitasError):
+            raise outcome
+    rows = [o for o in outcomes if not isinstance(o, CommunitasError)]
+    for (act, code, needed), row in zip(owners, rows, strict=True):
+        act.items.append(ActivationItem(activation_id=act.row.id, kind=ItemKind.REQUEST,
+                                        ref_id=row.id, code=code, due_at=needed))
+        act.counts["requests"] = act.counts.get("requests", 0) + 1
+
+
+def _lines(session: Session, lookups: IntakeLookups,
+           moves: list[Preposition]) -> list[ItemsLine | PeopleLine]:
+    """One line per resource type (a type sent twice to one point is added up)."""
+    totals: dict[str, int] = {}
+    for move in moves:
+        totals[move.resource_type] = totals.get(move.resource_type, 0) + move.quantity
+    lines: list[ItemsLine | PeopleLine] = []
+    for code, quantity in totals.items():
+        rtype = lookups.resource_type(session, code)  # an unknown type fails the activation
+        lines.append(PeopleLine(kind="people", resource_type_code=rtype.code,
+                                head_count=quantity) if rtype.kind is ResourceKind.TEAM
+                     else ItemsLine(resource_type_code=rtype.code, quantity=quantity))
+    return lines
+
+
+def route_prepositioning(session: Session, *, clock: Clock, limit: int = 500) -> list[str]:
+    """Route activation requests not yet routed to the lowest level whose stock can meet
+    them, as triage does but never merging them into another request (a plan's
+    pre-positioning is its own to cancel). The scheduler runs it every few seconds."""
+    ids = select(ActivationItem.ref_id).where(ActivationItem.kind == ItemKind.REQUEST)
+    rows = list(session.execute(select(ResourceRequest).where(
+        ResourceRequest.id.in_(ids), ResourceRequest.triaged_at.is_(None))
+        .order_by(ResourceRequest.id).limit(limit)).scalars())
+    now, policy = clock.now(), DispatchPolicy()
+    places: dict[int, Place] = {}
+    for request in rows:
+        request.triaged_at = now
+        if request.status.value not in ("submitted", "verified", "approved"):
+            continue
+        if request.area_id not in places:
+            places[request.area_id] = place_of(session, session.get_one(Area, request.area_id))
+        place = places[request.area_id]
+        decision = route_request(session, request, place, floor=Level.COMMUNITY,
+                                 on=resources.today(clock))
+        place_in_queue(session, request, decision, place, now=now, policy=policy)
+        log(session, request, actor=ACTIVATION.actor, by="staff", action="request.queued",
+            now=now, clock=clock, payload={"level": request.queue_level.value,
+                                           "coverage": round(decision.coverage, 3)})
+    session.flush()
+    return [request.reference for request in rows]
+
+
+# --- alerts ---------------------------------------------------------------------------------
+
+def plan_approver(row: Activation) -> Principal:
+    """Plan alerts are pre-approved: the approval is the plan's own (reviewed on import)."""
+    return Principal(username=f"plan:{row.hazard}/{row.plan_level}/v{row.plan_version}"[:64],
+                     role=Role.PLATFORM_ADMIN, scope_path="/")
+
+
+def issuer_for(area: Area) -> notices.Issuer:
+    """Each area issues its own alerts (GB/T 35965.1 allows ten a second per unit): the
+    configured unit's sector with the area's district, street and community numbers."""
+    base = notices.Issuer.from_settings(get_settings())
+    code = area.code
+    street = code[6:9] if len(code) >= 9 else "000"
+    extension = code[10:12] if len(code) >= 12 else "00"
+    return notices.Issuer(sender=base.sender,
+                          unit_code=f"{code[:6]}{base.unit_code[6:9]}{street}{extension}")
+
+
+def queue_alerts(session: Session, batch: list[Activating], clock: Clock) -> None:
+    """Compose each plan alert as a notice, approve it on the plan's authority, and send it
+    now (its deliveries queued in the outbox) or keep it for its ``send_at``."""
+    now = clock.now()
+    for act in batch:
+        issuer = issuer_for(act.area)
+        approver = plan_approver(act.row)
+        for alert in act.plan.alerts:
+            texts = rules.alert_texts(alert, act.plan, area_name=(act.area.name_zh,
+                                                                 act.area.name_en),
+                                      level=act.row.level, at=act.row.activated_at)
+            notice = notices.compose_notice(session, principal=ACTIVATION, issuer=issuer,
+                                            clock=clock, data=NoticeCreate.model_validate({
+                "hazard": act.row.hazard, "severity": rules.notice_severity(act.row.level),
+                "urgency": "Immediate", "scope": rules.alert_scope(alert),
+                "area_codes": [act.area.code], "channels": rules.notice_channels(alert),
+                "expires_at": act.expires_at, **texts}))
+            notices.approve_notice(session, principal=approver, notice_id=notice.id,
+                                   clock=clock)
+            at = rules.due(act.row.activated_at, alert.send_at)
+            state = "scheduled"
+            if at <= now:
+                notices.send_notice(session, principal=ACTIVATION, notice_id=notice.id,
+                                    clock=clock)
+                state = "sent"
+            act.items.append(ActivationItem(activation_id=act.row.id, kind=ItemKind.ALERT,
+                                            ref_id=notice.id, code=alert.code, due_at=at,
+                                            state=state))
+            act.counts["alerts"] = act.counts.get("alerts", 0) + 1
+
+
+def save_items(session: Session, batch: list[Activating], clock: Clock) -> None:
+    session.add_all([item for act in batch for item in act.items])
+    session.flush()
+
+
+def start_neighbour_checks(session: Session, batch: list[Activating], clock: Clock) -> None:
+    """Check-on-your-neighbour tasks for the community's mutual-aid pairs (docs/mutual-aid.md);
+    issued per community activation, so a street's plan does not issue them twice."""
+    for act in batch:
+        if act.area.kind is not AreaKind.COMMUNITY:
+            continue
+        started = start_checks(session, area_code=act.area.code, source_kind="activation",
+                               source_id=str(act.row.id), principal=ACTIVATION, clock=clock)
+        act.counts["neighbour_checks"] = started.created
+
+
+ACTIVATION_STEPS: list[Step] = [assign_roles, issue_tasks, request_prepositioning,
+                                queue_alerts, start_neighbour_checks, save_items]
+
+
+# --- stand-down -----------------------------------------------------------------------------
+
+def _items(session: Session, ending: Ending, kind: ItemKind) -> list[ActivationItem]:
+    return list(session.execute(select(ActivationItem).where(
+        ActivationItem.activation_id == ending.row.id, ActivationItem.kind == kind)
+        .order_by(ActivationItem.id)).scalars())
+
+
+def close_tasks(session: Session, batch: list[Ending], clock: Clock) -> None:
+    for ending in batch:
+        closed = tasks.stand_down(session, principal=ACTIVATION, source_kind="activation",
+                                  source_id=str(ending.row.id), reason=ending.reason,
+                                  clock=clock)
+        ending.counts["tasks_closed"] = len(closed)
+
+
+def cancel_requests(session: Session, batch: list[Ending], clock: Clock) -> None:
+    """Pre-positioning not yet delivered is cancelled: committed stock goes back to its
+    holding. Delivered stock stays where it was taken (returning it is a new request)."""
+    for ending in batch:
+        ids = [i.ref_id for i in _items(session, ending, ItemKind.REQUEST)]
+        rows = session.execute(select(ResourceRequest.reference).where(
+            ResourceRequest.id.in_(ids), ResourceRequest.status.in_(OPEN_REQUESTS))
+            .order_by(ResourceRequest.id)).scalars().all() if ids else []
+        for reference in rows:
+            cancel_request(session, principal=ACTIVATION, reference=reference, token=None,
+                           reason=ending.reason, clock=clock)
+        ending.counts["requests_cancelled"] = len(rows)
+
+
+def cancel_alerts(session: Session, batch: list[Ending], clock: Clock) -> None:
+    """Sent alerts get a CAP Cancel (pre-approved like the alert); scheduled ones are
+    withdrawn before they go out."""
+    for ending in batch:
+        area = session.get_one(Area, ending.row.area_id)
+        cancelled = withdrawn = 0
+        for item in _items(session, ending, ItemKind.ALERT):
+            if item.state == "scheduled":
+                item.state, withdrawn = "withdrawn", withdrawn + 1
+            elif item.state == "sent" and _still_sent(session, item.ref_id):
+                cancel = notices.cancel_notice(
+                    session, principal=ACTIVATION, notice_id=item.ref_id, clock=clock,
+                    issuer=issuer_for(area), data=NoticeCancel(note=ending.reason[:500]))
+                notices.approve_notice(session, principal=plan_approver(ending.row),
+                                       notice_id=cancel.id, clock=clock)
+                notices.send_notice(session, principal=ACTIVATION, notice_id=cancel.id,
+                                    clock=clock)
+                item.state, cancelled = "cancelled", cancelled + 1
+        ending.counts["alerts_cancelled"], ending.counts["alerts_withdrawn"] = \
+            cancelled, withdrawn
+
+
+def _still_sent(session: Session, notice_id: int) -> bool:
+    return notices.get_notice(session, notice_id=notice_id).state.value == "sent"
+
+
+def release_roles(session: Session, batch: list[Ending], clock: Clock) -> None:
+    now = clock.now()
+    for ending in batch:
+        for role in session.execute(select(ActivationRole).where(
+                ActivationRole.activation_id == ending.row.id,
+                ActivationRole.released_at.is_(None))).scalars():
+            role.released_at = now
+    session.flush()
+
+
+STAND_DOWN_STEPS: list[EndStep] = [close_tasks, cancel_requests, cancel_alerts, release_roles]
