@@ -68,7 +68,7 @@ def test_a_switch_activates_the_matching_plan_in_one_step(db: Session) -> None:
     assert "Area 310115001001" in notice.title_en and "区域310115001001" in notice.title_zh
     assert db.execute(select(OutboxMessage)).scalars().first() is not None  # P-RES's feed
     assert act.counts == {"roles_filled": 7, "roles_unstaffed": 0, "tasks": 5, "requests": 3,
-                          "alerts": 1}
+                          "alerts": 1, "neighbour_checks": 0}  # nobody has paired up here
     assert act.ready_at == T0 and act.latency_ms == 0
     started = db.execute(select(Event).where(Event.action == "activation.started")).scalar_one()
     assert started.area_code == COMMUNITY_A1
