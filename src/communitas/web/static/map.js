@@ -38,7 +38,7 @@
         total += v;
         if (!shape || !v) { return; }
         var radius = key === "gaps" ? 4 + 12 * v : 4 + 3 * Math.sqrt(v);
-        if (key === "warnings") { radius = 6 + 2 * v; }
+        if (key === "warnings" || key === "alerts") { radius = 6 + 2 * v; }
         L.circleMarker(shape.getBounds().getCenter(), {
           radius: radius, color: box.dataset.colour, weight: 1, fillOpacity: 0.7,
           interactive: false }).addTo(group);
@@ -47,7 +47,7 @@
       var known = status && Object.prototype.hasOwnProperty.call(status.layers, key);
       if (out) {
         out.textContent = !known ? "–" :
-          (key === "gaps" || key === "warnings") ? Object.keys(values).length
+          (key === "gaps" || key === "warnings" || key === "alerts") ? Object.keys(values).length
             : Math.round(total);
       }
       if (box.checked) { group.addTo(map); } else { group.remove(); }
