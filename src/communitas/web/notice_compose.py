@@ -138,7 +138,8 @@ def compose(page: StaffDep, form: FormDep) -> Response:
     except CommunitasError as exc:
         page.session.rollback()
         errors.from_refusal(exc, {**_RENAME, "area_code": "area_codes"})
-        if not errors:
+        if not errors.fields:  # an area outside the author's scope: say so by the areas
+            errors.general.clear()
             errors.add("area_codes", exc.message, **exc.params)
         return compose_page(page, values, errors, status=exc.status)
     page.session.commit()

@@ -144,7 +144,8 @@ def _refused(page: Page, notice_id: int, exc: CommunitasError, field: str,
     page.session.rollback()
     errors = FormErrors(page.locale)
     errors.from_refusal(exc, {"note": "note", "expires_at": "expires_at"})
-    if not errors:
+    if not errors.fields:  # a refusal of the step itself: show it by its button
+        errors.general.clear()
         errors.add(field, exc.message, **exc.params)
     return _detail(page, notice_id, errors, values, status=exc.status)
 
