@@ -3,7 +3,8 @@
 ZH = {
     "A circle needs a centre and a radius": "圆形区域需要圆心和半径",
     "A person (code)": "个人（编码）",
-    "A public notice is sent once someone else has approved it.": "公开通知须经另一人审核后方可发布。",
+    "A public notice is sent once someone else has approved it.":
+        "公开通知须经另一人审核后方可发布。",
     "Accept": "接受",
     "Accepted by phone": "电话中已接受",
     "Accepted, placed": "已接受，已安排",
@@ -171,7 +172,8 @@ ZH = {
     "Volunteer call-outs": "志愿者召集",
     "Volunteers to invite": "邀请志愿者人数",
     "Waiting": "等待中",
-    "Warnings and notices from the authorities for your community": "政府部门发给您所在社区的预警和通知",
+    "Warnings and notices from the authorities for your community":
+        "政府部门发给您所在社区的预警和通知",
     "Weather": "气象",
     "Webhook": "Webhook 接口",
     "What a click on the map does": "在地图上点击的作用",

@@ -29,13 +29,15 @@
   function drawShape() {
     if (shape) { shape.remove(); shape = null; }
     if (points.length) {
-      shape = L.polygon(points, { color: "#c62828", weight: 2 }).addTo(map);
+      shape = L.polygon(points, { color: "#c62828", weight: 2, interactive: false })
+        .addTo(map);
       polygonField.value = points.map(function (p) {
         return p[0].toFixed(6) + "," + p[1].toFixed(6); }).join(";");
     } else if (latField.value && lonField.value) {
       var km = parseFloat(kmField.value) || 0.5;
       shape = L.circle([parseFloat(latField.value), parseFloat(lonField.value)],
-                       { radius: km * 1000, color: "#c62828", weight: 2 }).addTo(map);
+                       { radius: km * 1000, color: "#c62828", weight: 2,
+                         interactive: false }).addTo(map);
     }
   }
   function clicked(latlng, code) {
@@ -72,6 +74,7 @@
     .then(function (data) {
       var layer = L.geoJSON(data, {
         filter: function (f) { return f.properties.kind === "community"; },
+        style: function (f) { return { className: "community-" + f.properties.code }; },
         onEachFeature: function (f, shapeLayer) {
           outlines[f.properties.code] = shapeLayer;
           shapeLayer.bindTooltip(f.properties.name);
