@@ -149,3 +149,18 @@ def test_the_tasks_board_a_sweep_and_my_tasks(person: Any) -> None:
     record_timing(grid, "my tasks (grid worker)")
     assert grid.locator("#my-tasks li").count() >= 1
     shoot(grid, "16-my-tasks")
+
+
+def test_district_page_load_times_are_recorded(person: Any) -> None:
+    """The widest scope: every community of the district on the compose map and lists."""
+    page = person(1280, 900)
+    _sign_in(page, "district")
+    for path in ("/tasks", "/sweeps", "/notices", "/notices/new", "/notices/import"):
+        page.goto(path)
+        assert page.locator("main").count() == 1
+        if path == "/notices/new":
+            page.wait_for_selector("#notice-map[data-ready='1']")
+        record_timing(page, f"{path} (district)")
+    page.goto("/tasks")
+    page.click(".board-column a")
+    record_timing(page, "a task (district)")
