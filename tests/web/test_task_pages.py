@@ -152,3 +152,23 @@ def test_a_call_out_invites_and_the_volunteer_answers(
     assert wrong.status_code == 422 and field_error(wrong, f"hours-{invitation}")
     volunteer.post(f"/invitations/{invitation}/hours", {"hours": "2.5"})
     assert "2.5 hours" in text_of(committee.get(f"/tasks/{task_id}"))
+
+
+def test_a_new_task_from_the_board(workers: Session, visitor: Callable[..., Visitor]) -> None:
+    committee = visitor(language="en")
+    committee.sign_in("juwei")
+    bad = committee.post("/tasks", {"title": "", "area": "", "priority": "9",
+                                    "due_at": "soon"})
+    assert bad.status_code == 422
+    assert field_error(bad, "title") == "This field is required"
+    assert field_error(bad, "priority") and field_error(bad, "due_at")
+    outside = committee.post("/tasks", {"title": "Sandbags", "area": COMMUNITY_B1,
+                                        "priority": "2"})
+    assert outside.status_code == 403 and field_error(outside, "area")
+    assert workers.execute(select(func.count()).select_from(Task)).scalar_one() == 0
+    made = committee.post("/tasks", {"title": "Sandbags", "area": COMMUNITY_A1,
+                                     "priority": "2", "due_at": "2030-01-01T18:00",
+                                     "checklist": "Fill\nStack"})
+    assert made.status_code == 303
+    page = text_of(committee.get(made.headers["location"]))
+    assert "Sandbags" in page and "2030-01-01 18:00" in page and "Stack" in page

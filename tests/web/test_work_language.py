@@ -45,6 +45,7 @@ def _pages(db: Session, visitor: Callable[..., Visitor], language: str) -> dict[
                                            {"action": "cannot_complete"}).text
     pages["callout refused"] = committee.post(f"/tasks/{task_id}/callouts",
                                               {"head_count": "x", "invite": ""}).text
+    pages["new task refused"] = committee.post("/tasks", {"title": "", "due_at": "x"}).text
     pages["sweep refused"] = committee.post("/sweeps", {"title": ""}).text
     pages["notice refused"] = committee.post("/notices/new", {"title_zh": "x"}).text
     pages["update refused"] = committee.post(f"{path}/update", {}).text

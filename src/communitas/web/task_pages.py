@@ -26,12 +26,19 @@ from communitas.tasks import callouts
 from communitas.tasks import service as tasks
 from communitas.tasks.lifecycle import ASSIGNEE_ACTIONS, Action, TaskStatus, allowed
 from communitas.tasks.models import CallOut
-from communitas.tasks.schemas import CallOutCreate, NoteIn, TaskRead, TaskTransition
+from communitas.tasks.schemas import (
+    CallOutCreate,
+    NoteIn,
+    TaskCreate,
+    TaskRead,
+    TaskTransition,
+)
 from communitas.web import labels, work_labels
 from communitas.web.context import Page, StaffDep, check_csrf, render
-from communitas.web.forms import FormErrors, field_text, validate
+from communitas.web.forms import FormErrors, field_text, int_or_none, validate
 from communitas.web.lookups import area_choices
 from communitas.web.nav import NAV, NavItem
+from communitas.web.notice_compose import parse_local_time
 from communitas.web.pages import FormDep
 from communitas.web.queue import scope_code
 from communitas.web.routing import PageRoute
@@ -59,22 +66,60 @@ NAV.append(NavItem("/tasks/mine", _("My tasks"), None,
                    frozenset({Role.GRID_WORKER, Role.VOLUNTEER, Role.ORG_LIAISON})))
 
 
+NEW_TASK = ("title", "area", "priority", "due_at", "description", "checklist")
+_NEW_RENAME = {"title": "title", "area_code": "area", "priority": "priority",
+               "due_at": "due_at", "description": "description", "checklist": "checklist"}
+
+
 @router.get("/tasks")
 def board(page: StaffDep, status: TaskStatus | None = None,
           area: Annotated[str | None, Query(max_length=32)] = None) -> Response:
     """Tasks in scope grouped by status (most urgent first in each)."""
     if not page.can(Permission.TASK_READ):
         return RedirectResponse("/tasks/mine", status_code=303)
-    within = area or None
-    rows = tasks.list_tasks(page.session, principal=page.staff, status=status, within=within,
-                            page_size=BOARD_SIZE)
+    values = {**dict.fromkeys(NEW_TASK, ""), "priority": "3", "area": area or ""}
+    return _board(page, status, area, values, FormErrors(page.locale))
+
+
+def _board(page: Page, status: TaskStatus | None, area: str | None, values: dict[str, str],
+           errors: FormErrors, http_status: int = 200) -> Response:
+    rows = tasks.list_tasks(page.session, principal=page.staff, status=status,
+                            within=area or None, page_size=BOARD_SIZE)
     columns = {s.value: [t for t in rows.items if t.status is s] for s in TaskStatus
                if status is None or s is status}
     choices = area_choices(page.session, kinds=(AreaKind.STREET, AreaKind.COMMUNITY),
                            within=scope_code(page))
-    return render(page, "tasks.html", title=page.t("Tasks"), columns=columns,
-                  total=rows.total, shown=len(rows.items), chosen=status, area=area or "",
-                  choices=choices, wl=work_labels, labels=labels)
+    return render(page, "tasks.html", status=http_status, title=page.t("Tasks"),
+                  columns=columns, total=rows.total, shown=len(rows.items), chosen=status,
+                  area=area or "", choices=choices, wl=work_labels, labels=labels,
+                  values=values, errors=errors, can_create=page.can(Permission.TASK_WRITE))
+
+
+@router.post("/tasks")
+def create_task(page: StaffDep, form: FormDep) -> Response:
+    """A new task in the reader's scope; bad input is shown by its field, nothing saved."""
+    check_csrf(page, form.get("csrf_token"))
+    values = {n: field_text(form, n, 2000) for n in NEW_TASK}
+    errors = FormErrors(page.locale)
+    data: dict[str, Any] = {
+        "title": values["title"], "area_code": values["area"],
+        "priority": int_or_none(values["priority"]), "description": values["description"],
+        "due_at": parse_local_time(values["due_at"], "due_at", errors),
+        "checklist": [x.strip() for x in values["checklist"].splitlines() if x.strip()]}
+    body = validate(TaskCreate, data, errors, _NEW_RENAME)
+    if body is None or errors:
+        return _board(page, None, None, values, errors, 422)
+    try:
+        [task] = tasks.create_tasks(page.session, principal=page.staff, items=[body])
+    except CommunitasError as exc:
+        page.session.rollback()
+        errors.from_refusal(exc, _NEW_RENAME)
+        if not errors.fields:
+            errors.general.clear()
+            errors.add("area", exc.message, **exc.params)
+        return _board(page, None, None, values, errors, exc.status)
+    page.session.commit()
+    return _back(task.id)
 
 
 @router.get("/tasks/mine")
