@@ -115,6 +115,7 @@ ZH = {
     "Notices": "通知",
     "Observed": "已观测到",
     "Official notices": "官方通知",
+    "Open tasks": "未完成任务",
     "Only notices in force": "仅显示生效中的通知",
     "Organisation": "组织",
     "Other": "其他",

@@ -47,6 +47,10 @@ def test_the_board_shows_tasks_in_scope_by_status(
     assert "sandbags" in text_of(other.get("/tasks"))
     assert "Check the pumps" not in text_of(other.get("/tasks"))
     assert other.get(f"/tasks/{mine}").status_code == 403
+    commander = visitor()
+    commander.sign_in("quzhang")
+    layer = commander.get("/map/status.json?layers=tasks").json()["layers"]["tasks"]
+    assert layer == {COMMUNITY_A1: 1.0, COMMUNITY_B1: 1.0}
 
 
 def test_assign_then_the_assignee_works_the_task(

@@ -14,18 +14,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
 
+from communitas.areas import service as areas
 from communitas.areas.codes import AreaKind
-from communitas.auth.permissions import Principal
+from communitas.areas.models import Area
+from communitas.auth.permissions import Principal, can
 from communitas.auth.roles import Permission, Role
 from communitas.errors import CommunitasError
 from communitas.i18n import _
 from communitas.tasks import callouts
 from communitas.tasks import service as tasks
-from communitas.tasks.lifecycle import ASSIGNEE_ACTIONS, Action, TaskStatus, allowed
-from communitas.tasks.models import CallOut
+from communitas.tasks.lifecycle import ACTIVE, ASSIGNEE_ACTIONS, Action, TaskStatus, allowed
+from communitas.tasks.models import CallOut, Task
 from communitas.tasks.schemas import (
     CallOutCreate,
     NoteIn,
@@ -42,6 +44,7 @@ from communitas.web.notice_compose import parse_local_time
 from communitas.web.pages import FormDep
 from communitas.web.queue import scope_code
 from communitas.web.routing import PageRoute
+from communitas.web.situation import MAP_LAYERS, MapLayer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -60,6 +63,26 @@ class TaskPanel:
 
 
 TASK_PANELS: list[TaskPanel] = []
+
+
+def open_tasks(session: Session, principal: Principal, within: str) -> dict[str, float]:
+    """Active tasks per community in scope (tasks on its grids and buildings included)."""
+    if not can(principal, Permission.TASK_READ):
+        return {}
+    low, high = areas.get_area(session, code=within).subtree_bounds()
+    community, place = aliased(Area), aliased(Area)
+    rows = session.execute(
+        select(community.code, func.count(Task.id)).select_from(Task)
+        .join(place, place.id == Task.area_id)
+        .join(community, place.path.startswith(community.path))
+        .where(Task.status.in_([s.value for s in ACTIVE]),
+               community.kind == AreaKind.COMMUNITY, community.path >= low,
+               community.path < high)
+        .group_by(community.code)).all()
+    return {code: float(n) for code, n in rows}
+
+
+MAP_LAYERS.append(MapLayer("tasks", _("Open tasks"), open_tasks, "#1565c0"))
 
 NAV.insert(2, NavItem("/tasks", _("Tasks"), Permission.TASK_READ))
 NAV.append(NavItem("/tasks/mine", _("My tasks"), None,
