@@ -128,6 +128,8 @@ def test_update_and_cancel_make_drafts_that_refer_to_the_notice(
                                             "note": "Extended"})
     assert update.status_code == 303
     assert "Red rainstorm: still raining" in text_of(author.get(update.headers["location"]))
+    draft_cap = author.get(f"{update.headers['location']}/cap.xml")  # a draft, by cookie
+    assert draft_cap.status_code == 200 and "<msgType>Update</msgType>" in draft_cap.text
     cancel = author.post(f"{page}/cancel", {"cancel_note": "The rain has stopped"})
     text = text_of(author.get(cancel.headers["location"]))
     assert "Cancellation" in text and "The rain has stopped" in text

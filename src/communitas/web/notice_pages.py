@@ -139,6 +139,14 @@ def notice_page(notice_id: int, page: StaffDep) -> Response:
     return _detail(page, notice_id)
 
 
+@router.get("/notices/{notice_id}/cap.xml")
+def cap_export(notice_id: int, page: StaffDep) -> Response:
+    """The notice as CAP 1.2 XML, for the signed-in reader (drafts included, in scope)."""
+    xml = cap_service.export_cap(page.session, principal=page.staff, notice_id=notice_id)
+    return Response(content=xml, media_type="application/cap+xml", headers={
+        "Content-Disposition": f'attachment; filename="notice-{notice_id}.xml"'})
+
+
 def _refused(page: Page, notice_id: int, exc: CommunitasError, field: str,
              values: dict[str, Any] | None = None) -> Response:
     page.session.rollback()
