@@ -144,7 +144,7 @@ def test_a_call_out_invites_and_the_volunteer_answers(
     assert "V-1" in text_of(committee.get(f"/tasks/{task_id}"))
 
     volunteer = visitor(language="en")
-    volunteer.sign_in("v1")
+    assert volunteer.sign_in("v1").headers["location"] == "/tasks/mine"  # their home
     mine = volunteer.get("/tasks/mine")
     assert "Invited, no answer yet" in text_of(mine)
     invitation = mine.text.split('data-invitation="')[1].split('"')[0]

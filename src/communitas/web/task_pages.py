@@ -39,7 +39,7 @@ from communitas.web import labels, work_labels
 from communitas.web.context import Page, StaffDep, check_csrf, render
 from communitas.web.forms import FormErrors, field_text, int_or_none, validate
 from communitas.web.lookups import area_choices
-from communitas.web.nav import NAV, NavItem
+from communitas.web.nav import HOME, NAV, NavItem
 from communitas.web.notice_compose import parse_local_time
 from communitas.web.pages import FormDep
 from communitas.web.queue import scope_code
@@ -85,6 +85,7 @@ def open_tasks(session: Session, principal: Principal, within: str) -> dict[str,
 MAP_LAYERS.append(MapLayer("tasks", _("Open tasks"), open_tasks, "#1565c0"))
 
 NAV.insert(2, NavItem("/tasks", _("Tasks"), Permission.TASK_READ))
+HOME[Role.VOLUNTEER] = "/tasks/mine"  # their tasks, call-out invitations and sweeps
 NAV.append(NavItem("/tasks/mine", _("My tasks"), None,
                    frozenset({Role.GRID_WORKER, Role.VOLUNTEER, Role.ORG_LIAISON})))
 
