@@ -153,3 +153,20 @@ def test_cap_import_by_upload(workers: Session, visitor: Callable[..., Visitor])
     committee = visitor(language="en")
     committee.sign_in("juwei")
     assert committee.get("/notices/import").status_code == 403
+
+
+def test_drafts_stay_within_the_authors_scope(
+        workers: Session, visitor: Callable[..., Visitor]) -> None:
+    author = visitor(language="en")
+    author.sign_in("juwei")
+    page = _compose(author)
+    assert "Red rainstorm warning" in text_of(author.get("/notices"))
+    outsider = visitor(language="en")
+    outsider.sign_in("juweiB")
+    assert "Red rainstorm" not in text_of(outsider.get("/notices"))
+    assert outsider.get(page).status_code == 403
+    assert outsider.get(f"{page}/cap.xml").status_code == 403
+    assert outsider.post(f"{page}/approve").status_code == 403
+    workers.expire_all()
+    assert workers.execute(select(Notice.state)).scalar_one().value == "draft"
+    assert "Red rainstorm" not in text_of(visitor().get(f"/area-notices/{COMMUNITY_A1}"))
