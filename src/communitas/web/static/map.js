@@ -37,8 +37,13 @@
         var shape = communities[code], v = values[code];
         total += v;
         if (!shape || !v) { return; }
+        if (key === "alerts") {  // the area an alert covers: the community's outline
+          L.polygon(shape.getLatLngs(), { color: box.dataset.colour, weight: 3,
+            dashArray: "6 4", fill: false, interactive: false }).addTo(group);
+          return;
+        }
         var radius = key === "gaps" ? 4 + 12 * v : 4 + 3 * Math.sqrt(v);
-        if (key === "warnings" || key === "alerts") { radius = 6 + 2 * v; }
+        if (key === "warnings") { radius = 6 + 2 * v; }
         L.circleMarker(shape.getBounds().getCenter(), {
           radius: radius, color: box.dataset.colour, weight: 1, fillOpacity: 0.7,
           interactive: false }).addTo(group);
