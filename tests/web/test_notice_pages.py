@@ -149,7 +149,14 @@ def test_cap_import_by_upload(workers: Session, visitor: Callable[..., Visitor])
     done = commander.client.post("/notices/import", data={"csrf_token": commander.csrf()},
                                  files={"file": ("alert.xml", good, "application/xml")})
     assert done.status_code == 303 and _notices(workers) == 1
-    assert "Received from another issuer" in text_of(commander.get(done.headers["location"]))
+    received = done.headers["location"]
+    assert "Received from another issuer" in text_of(commander.get(received))
+    again = commander.client.post("/notices/import", data={"csrf_token": commander.csrf()},
+                                  files={"file": ("alert.xml", good, "application/xml")})
+    assert again.headers["location"] == received and _notices(workers) == 1
+    expired = commander.post(f"{received}/relay")  # the sample expired in 2024
+    assert expired.status_code == 422 and field_error(expired, "relay")
+    assert _notices(workers) == 1
     committee = visitor(language="en")
     committee.sign_in("juwei")
     assert committee.get("/notices/import").status_code == 403

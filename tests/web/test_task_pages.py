@@ -120,6 +120,10 @@ def test_a_sweep_is_claimed_submitted_and_verified_by_a_second_person(
     volunteer.sign_in("v1")
     taken = volunteer.post(f"{sweep_path}/buildings/{first}/claim")
     assert taken.status_code == 409 and field_error(taken, f"building-{first}")
+    second = buildings[1]
+    worker.post(f"{sweep_path}/buildings/{second}/claim")
+    assert worker.post(f"{sweep_path}/buildings/{second}/release").status_code == 303
+    assert _status(workers, second) == "open"
     worker.post(f"{sweep_path}/buildings/{first}/submit")
     own = worker.post(f"{sweep_path}/buildings/{first}/verify", {"accept": "1"})
     assert own.status_code == 403 and field_error(own, f"building-{first}")

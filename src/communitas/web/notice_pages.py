@@ -151,7 +151,8 @@ def _refused(page: Page, notice_id: int, exc: CommunitasError, field: str,
              values: dict[str, Any] | None = None) -> Response:
     page.session.rollback()
     errors = FormErrors(page.locale)
-    errors.from_refusal(exc, {"note": "note", "expires_at": "expires_at"})
+    if values is not None:  # a form: the refusal may name one of its fields
+        errors.from_refusal(exc, {"note": "note", "expires_at": "expires_at"})
     if not errors.fields:  # a refusal of the step itself: show it by its button
         errors.general.clear()
         errors.add(field, exc.message, **exc.params)
