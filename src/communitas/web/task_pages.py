@@ -233,8 +233,6 @@ def transition(task_id: int, page: StaffDep, form: FormDep) -> Response:
         key = "assignee_org_code" if values["assignee_kind"] == "org" else \
             "assignee_person_code"
         data[key] = values["assignee"] or None
-        if not values["assignee"]:
-            data["assignee_person_code"] = None
     errors = FormErrors(page.locale)
     body = validate(TaskTransition, data, errors, _TRANSITION_FIELDS)
     if body is None:
