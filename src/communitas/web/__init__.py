@@ -23,6 +23,11 @@ PAGE_MODULES = (
     "communitas.web.situation",
     "communitas.web.stock",
     "communitas.web.modes_pages",
+    "communitas.web.task_pages",
+    "communitas.web.sweep_pages",
+    "communitas.web.notice_compose",
+    "communitas.web.notice_pages",
+    "communitas.web.resident_notices",
 )
 
 

@@ -37,6 +37,11 @@
         var shape = communities[code], v = values[code];
         total += v;
         if (!shape || !v) { return; }
+        if (key === "alerts") {  // the area an alert covers: the community's outline
+          L.polygon(shape.getLatLngs(), { color: box.dataset.colour, weight: 3,
+            dashArray: "6 4", fill: false, interactive: false }).addTo(group);
+          return;
+        }
         var radius = key === "gaps" ? 4 + 12 * v : 4 + 3 * Math.sqrt(v);
         if (key === "warnings") { radius = 6 + 2 * v; }
         L.circleMarker(shape.getBounds().getCenter(), {
@@ -47,7 +52,7 @@
       var known = status && Object.prototype.hasOwnProperty.call(status.layers, key);
       if (out) {
         out.textContent = !known ? "–" :
-          (key === "gaps" || key === "warnings") ? Object.keys(values).length
+          (key === "gaps" || key === "warnings" || key === "alerts") ? Object.keys(values).length
             : Math.round(total);
       }
       if (box.checked) { group.addTo(map); } else { group.remove(); }
