@@ -131,7 +131,8 @@ def test_a_request_from_the_form_to_confirmed_delivery(person: Any) -> None:
     shoot(resident, "04-resident-confirmed")
 
 
-def test_a_commander_raises_a_street_to_level_ii_and_the_map_changes(person: Any) -> None:
+def test_a_commander_raises_a_street_to_level_ii_and_sees_tasks_and_alerts(
+        person: Any) -> None:
     wall = person(1920, 1080)  # the command centre's wall display
     _sign_in(wall, "district")
     assert wall.url.endswith("/map")
@@ -139,6 +140,12 @@ def test_a_commander_raises_a_street_to_level_ii_and_the_map_changes(person: Any
     wall.wait_for_selector("body[data-map-ready='1']")
     record_timing(wall, "situation map (district)")
     assert wall.inner_text("#count-level_ii") == "0"
+    for layer in ("tasks", "alerts"):  # the layers the plan's activation will fill
+        wall.check(f"input.layer-toggle[value='{layer}']")
+    wall.wait_for_timeout(1500)  # the layers' first poll
+    before = {layer: int(wall.inner_text(f"#total-{layer}").replace(",", "") or 0)
+              for layer in ("tasks", "alerts")}  # the demo has a few tasks already
+    assert before["alerts"] == 0
     shoot(wall, "05-map-before")
     desk = wall.context.new_page()
     desk.goto("/modes")
@@ -158,6 +165,12 @@ def test_a_commander_raises_a_street_to_level_ii_and_the_map_changes(person: Any
     orange.click()
     wall.wait_for_selector(f".community-card[data-code='{COMMUNITY}']")
     assert wall.get_attribute(".card-mode", "data-mode") == "level_ii"
+    # The flood plan activated in the same step: its tasks and alerts are on the map.
+    wall.wait_for_function(
+        "([tasks, alerts]) => "
+        "+document.getElementById('total-tasks').textContent.replace(/,/g, '') > tasks && "
+        "+document.getElementById('total-alerts').textContent.replace(/,/g, '') > alerts",
+        arg=[before["tasks"], before["alerts"]], timeout=15_000)
     shoot(wall, "06-map-level-ii")
 
 
