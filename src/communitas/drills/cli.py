@@ -129,7 +129,8 @@ def drill_run(
 def drill_compare(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="scenario YAML")],
     variant: Annotated[list[str] | None, typer.Option(
-        help="variant to play (repeat): baseline, no_market")] = None,
+        help="variant to play (repeat): baseline, no_market, no_volunteers, "
+             "flat_reserves, norm_reserves, self_activating, by_hand")] = None,
     seeds: Annotated[int, typer.Option(min=1, help="seeds 1..N for each variant")] = 3,
     out: Annotated[Path, typer.Option(file_okay=False)] = Path("drill-comparison"),
     demo: Annotated[bool, typer.Option(help="play on a fresh demo city")] = False,
@@ -183,7 +184,8 @@ def drill_sweep(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="scenario YAML")],
     seeds: Annotated[int, typer.Option(min=1, help="seeds 1..N for each variant")] = 8,
     variant: Annotated[list[str] | None, typer.Option(
-        help="variant to play (repeat): baseline, no_market")] = None,
+        help="variant to play (repeat): baseline, no_market, no_volunteers, "
+             "flat_reserves, norm_reserves, self_activating, by_hand")] = None,
     scheduler: Annotated[str | None, typer.Option(
         help="address of a running Dask scheduler; default: a local cluster")] = None,
     workers: Annotated[int, typer.Option(min=1, help="local cluster worker processes")] = 2,
