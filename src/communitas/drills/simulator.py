@@ -26,13 +26,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from communitas.auth.permissions import SYSTEM
 from communitas.config import get_settings
 from communitas.db import unit_of_work
-from communitas.dispatch import fulfilment, intake, suggestion, triage
+from communitas.dispatch import fulfilment, intake, suggestion
 from communitas.dispatch.acceptance import Accepted, Pending, accept_submissions
 from communitas.dispatch.intake_lookups import IntakeLookups
-from communitas.dispatch.lifecycle import RequestStatus
 from communitas.dispatch.models import ResourceRequest
 from communitas.dispatch.schemas import ItemsLine, RequestCreate, ShipmentStep
-from communitas.dispatch.service import DispatchPolicy, get_request, requester_token
+from communitas.dispatch.service import DispatchPolicy, requester_token
+from communitas.dispatch.triage_batch import verify_and_approve
 from communitas.drills import world
 from communitas.drills.conditions import Conditions
 from communitas.drills.demand import Arrival, arrivals
@@ -201,17 +201,12 @@ class Drill:
                 self._accept(session, line, event.minute)
 
     def _triage(self, session: Session, minute: float) -> None:
+        """The dispatcher verifies and approves everything new, as one batch."""
         answered, self._unanswered = self._unanswered, []
+        verify_and_approve(session, principal=SYSTEM, references=answered, clock=self.clock,
+                           policy=self.policy)
         for reference in answered:
-            track = self.tracks[reference]
-            request = get_request(session, reference=track.reference)
-            if request.status is RequestStatus.SUBMITTED:
-                triage.verify_request(session, principal=SYSTEM, reference=track.reference,
-                                      clock=self.clock)
-            if request.status is RequestStatus.VERIFIED:
-                triage.approve_request(session, principal=SYSTEM, reference=track.reference,
-                                       clock=self.clock)
-            track.first_response = minute
+            self.tracks[reference].first_response = minute
 
     def _accept(self, session: Session, line: Any, minute: float) -> None:
         commits = world.commits(line)
