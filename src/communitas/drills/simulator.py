@@ -219,8 +219,8 @@ class Drill:
             fulfilment.ship_shipment(session, principal=SYSTEM, reference=line.reference,
                                      step=ShipmentStep(shipment_id=shipment.id),
                                      clock=self.clock)
-            arrive = self.city.arrival_minute(self.conditions, suggested, line.reference,
-                                              session, minute)
+            arrive = self.city.arrival_minute(self.conditions, suggested,
+                                              self.tracks[line.reference].arrival.area, minute)
             self._push(arrive, "deliver",
                        (line.reference, shipment.id, suggested.organisation_code))
 
