@@ -35,6 +35,7 @@ ZH = {
     "Time to fulfil, median (min)": "满足时间，中位数（分钟）",
     "Uncovered needs": "无储备覆盖的需求",
     "Unmet demand by resource type": "按物资类型的未满足需求",
+    "Swept {count} drills; wrote {file}": "已并行完成 {count} 次演练；已写入 {file}",
     "Unstaffed roles": "无人承担的岗位",
     "Wrote {count} communities to {file}": "已将 {count} 个社区写入 {file}",
     "mean [95% confidence interval]": "均值 [95% 置信区间]",

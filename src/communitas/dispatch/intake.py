@@ -18,7 +18,6 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from communitas.areas import service as areas
 from communitas.auth.permissions import Principal
 from communitas.clock import Clock, SystemClock
 from communitas.db import unit_of_work
@@ -29,8 +28,8 @@ from communitas.dispatch.lifecycle import Action, RequestStatus
 from communitas.dispatch.models import RateLimitWindow, ResourceRequest
 from communitas.dispatch.routing import Level
 from communitas.dispatch.schemas import RequestCreate
-from communitas.dispatch.service import DispatchPolicy, log, place_of, transition
-from communitas.dispatch.triage import place_in_queue, route_request
+from communitas.dispatch.service import DispatchPolicy, log, transition
+from communitas.dispatch.triage import RoutingMemo, place_in_queue, route_request
 from communitas.errors import CommunitasError
 from communitas.resources import service as resources
 
@@ -108,18 +107,21 @@ def triage_stragglers(factory: sessionmaker[Session], *, clock: Clock, policy: D
 
 def triage_requests(session: Session, *, requests: list[ResourceRequest], clock: Clock,
                     policy: DispatchPolicy) -> None:
-    """Merge each request into an open duplicate or route it to its queue, in order."""
+    """Merge each request into an open duplicate or route it to its queue, in order.
+
+    Places and stock counts are looked up once for the batch (triage moves no stock)."""
+    memo = RoutingMemo()
     for request in requests:
         if request.triaged_at is not None:
             continue
         request.triaged_at = clock.now()
         if request.status not in _ROUTABLE:
             continue  # cancelled or expired before triage reached it: nothing to route
-        _triage_one(session, request, clock, policy)
+        _triage_one(session, request, clock, policy, memo)
 
 
 def _triage_one(session: Session, request: ResourceRequest, clock: Clock,
-                policy: DispatchPolicy) -> None:
+                policy: DispatchPolicy, memo: RoutingMemo) -> None:
     now = clock.now()
     actor = request.submitted_by or f"requester:{request.reference}"
     by = "staff" if request.submitted_by_staff else "requester"
@@ -128,9 +130,9 @@ def _triage_one(session: Session, request: ResourceRequest, clock: Clock,
         transition(session, request, Action.MERGE)
         merge_into(session, request, duplicate, actor=actor, by=by, clock=clock, policy=policy)
         return
-    place = place_of(session, areas.get_area_by_id(session, area_id=request.area_id))
+    place = memo.place(session, request.area_id)
     decision = route_request(session, request, place, floor=Level.COMMUNITY,
-                             on=resources.today(clock))
+                             on=resources.today(clock), memo=memo)
     place_in_queue(session, request, decision, place, now=now, policy=policy)
     log(session, request, actor=actor, by=by, action="request.queued", now=now, clock=clock,
         payload={"level": request.queue_level.value,

@@ -43,9 +43,9 @@ from communitas.resources import service as resources
 from communitas.resources.models import CapacityPeriod, HoldingCondition
 
 __all__ = [
-    "SUPERVISORS", "StaffAction", "adjust_request", "approve_request", "cancel_request",
-    "decline_request", "escalate_overdue", "escalate_request", "place_in_queue",
-    "reject_request", "route_request", "verify_request",
+    "SUPERVISORS", "RoutingMemo", "StaffAction", "adjust_request", "approve_request",
+    "cancel_request", "decline_request", "escalate_overdue", "escalate_request",
+    "place_in_queue", "reject_request", "route_request", "verify_request",
 ]
 
 class StaffAction(Protocol):
@@ -70,40 +70,88 @@ def _needs(request: ResourceRequest) -> list[Need]:
             for line in request.lines]
 
 
-def _held(session: Session, area: Area, type_ids: dict[int, str], on: date) -> dict[str, int]:
-    """Usable units per type code held in ``area``'s subtree (good, not expired)."""
+def _held_by_type(session: Session, area: Area, type_ids: list[int] | None,
+                  on: date) -> dict[int, int]:
+    """Usable units per type id held in ``area``'s subtree (good, not expired)."""
     held = resources.list_holdings(session, principal=SYSTEM, within=area.code,
                                    condition=HoldingCondition.GOOD).subquery()
-    rows = session.execute(
-        select(held.c.resource_type_id, func.sum(held.c.quantity))
-        .where(held.c.resource_type_id.in_(sorted(type_ids)),
-               or_(held.c.expires_on.is_(None), held.c.expires_on >= on))
-        .group_by(held.c.resource_type_id)).all()
-    return {type_ids[type_id]: int(total) for type_id, total in rows}
+    query = (select(held.c.resource_type_id, func.sum(held.c.quantity))
+             .where(or_(held.c.expires_on.is_(None), held.c.expires_on >= on))
+             .group_by(held.c.resource_type_id))
+    if type_ids is not None:
+        query = query.where(held.c.resource_type_id.in_(type_ids))
+    return {type_id: int(total) for type_id, total in session.execute(query).all()}
 
 
-def _offered(session: Session, community: Area, type_ids: dict[int, str]) -> dict[str, int]:
-    """Units per day that active capacity offers reaching the community can deliver."""
+def _offered_by_type(session: Session, community: Area) -> dict[int, int]:
+    """Units per day, per type id, that active capacity offers reaching the community
+    can deliver."""
     offers = resources_capacity.list_capacity_offers(
         session, principal=SYSTEM, within=community.code, active=True)
-    per_day: dict[str, int] = {}
+    per_day: dict[int, int] = {}
     for offer in session.execute(offers).scalars():
-        if offer.resource_type_id in type_ids:
-            units = offer.units_per_period * (24 if offer.period is CapacityPeriod.HOUR else 1)
-            code = type_ids[offer.resource_type_id]
-            per_day[code] = per_day.get(code, 0) + units
+        units = offer.units_per_period * (24 if offer.period is CapacityPeriod.HOUR else 1)
+        per_day[offer.resource_type_id] = per_day.get(offer.resource_type_id, 0) + units
     return per_day
 
 
+class RoutingMemo:
+    """Places, type ids and stock per area gathered once for a batch of routing decisions.
+
+    Valid while no stock moves: triage and escalation route, they never commit, so one
+    batch's requests see the same numbers they would see one by one.
+    """
+
+    def __init__(self) -> None:
+        self._places: dict[int, Place] = {}
+        self._types: dict[str, int] = {}
+        self._held: dict[tuple[int, date], dict[int, int]] = {}
+        self._offered: dict[int, dict[int, int]] = {}
+
+    def place(self, session: Session, area_id: int) -> Place:
+        if area_id not in self._places:
+            self._places[area_id] = place_of(session, areas.get_area_by_id(session,
+                                                                            area_id=area_id))
+        return self._places[area_id]
+
+    def type_id(self, session: Session, code: str) -> int:
+        if code not in self._types:
+            self._types[code] = resources.get_resource_type(session, code=code).id
+        return self._types[code]
+
+    def held(self, session: Session, area: Area, on: date) -> dict[int, int]:
+        if (area.id, on) not in self._held:
+            self._held[area.id, on] = _held_by_type(session, area, None, on)
+        return self._held[area.id, on]
+
+    def offered(self, session: Session, community: Area) -> dict[int, int]:
+        if community.id not in self._offered:
+            self._offered[community.id] = _offered_by_type(session, community)
+        return self._offered[community.id]
+
+
+def _by_code(units: dict[int, int], type_ids: dict[int, str]) -> dict[str, int]:
+    return {code: units[type_id] for type_id, code in type_ids.items() if type_id in units}
+
+
 def route_request(session: Session, request: ResourceRequest, place: Place, *,
-                  floor: Level, on: date) -> RoutingDecision:
+                  floor: Level, on: date, memo: RoutingMemo | None = None) -> RoutingDecision:
     """Gather stock per level for the request's types and ask the pure router."""
     codes = {code for need in _needs(request) for code in need.options}
-    type_ids = {resources.get_resource_type(session, code=c).id: c for c in sorted(codes)}
-    supplies = [Supply(Level.COMMUNITY, _held(session, place.community, type_ids, on)),
-                Supply(Level.STREET, _held(session, place.street, type_ids, on)),
-                Supply(Level.DISTRICT, _held(session, place.district, type_ids, on)),
-                Supply(Level.OUTSIDE, _offered(session, place.community, type_ids))]
+    if memo is None:
+        type_ids = {resources.get_resource_type(session, code=c).id: c for c in sorted(codes)}
+        wanted = sorted(type_ids)
+        held = [_held_by_type(session, area, wanted, on)
+                for area in (place.community, place.street, place.district)]
+        offered = _offered_by_type(session, place.community)
+    else:
+        type_ids = {memo.type_id(session, c): c for c in sorted(codes)}
+        held = [memo.held(session, area, on)
+                for area in (place.community, place.street, place.district)]
+        offered = memo.offered(session, place.community)
+    supplies = [Supply(level, _by_code(units, type_ids)) for level, units in zip(
+        (Level.COMMUNITY, Level.STREET, Level.DISTRICT), held, strict=True)]
+    supplies.append(Supply(Level.OUTSIDE, _by_code(offered, type_ids)))
     return routing.route(_needs(request), supplies, floor=floor)
 
 

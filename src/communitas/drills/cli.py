@@ -129,7 +129,8 @@ def drill_run(
 def drill_compare(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="scenario YAML")],
     variant: Annotated[list[str] | None, typer.Option(
-        help="variant to play (repeat): baseline, no_market")] = None,
+        help="variant to play (repeat): baseline, no_market, no_volunteers, "
+             "flat_reserves, norm_reserves, self_activating, by_hand")] = None,
     seeds: Annotated[int, typer.Option(min=1, help="seeds 1..N for each variant")] = 3,
     out: Annotated[Path, typer.Option(file_okay=False)] = Path("drill-comparison"),
     demo: Annotated[bool, typer.Option(help="play on a fresh demo city")] = False,
@@ -176,3 +177,55 @@ def drill_compare(
                                          encoding="utf-8")
     console.print(t("Compared {count} variants over {seeds} seeds; wrote {file}",
                     count=len(chosen), seeds=seeds, file=str(out)))
+
+
+@drill_app.command("sweep")
+def drill_sweep(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="scenario YAML")],
+    seeds: Annotated[int, typer.Option(min=1, help="seeds 1..N for each variant")] = 8,
+    variant: Annotated[list[str] | None, typer.Option(
+        help="variant to play (repeat): baseline, no_market, no_volunteers, "
+             "flat_reserves, norm_reserves, self_activating, by_hand")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="address of a running Dask scheduler; default: a local cluster")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="local cluster worker processes")] = 2,
+    out: Annotated[Path, typer.Option(file_okay=False)] = Path("drill-sweep"),
+    demo: Annotated[bool, typer.Option(help="play on a fresh demo city")] = False,
+    city_seed: Annotated[int, typer.Option(help="seed of the demo city (with --demo)")] = 42,
+    hours: Annotated[float | None, typer.Option(min=0.1)] = None,
+) -> None:
+    """Play seeds × variants in parallel on Dask; write sweep.json and comparison.html."""
+    from rich.progress import Progress
+
+    from communitas.cli import _fail
+    from communitas.drills import sandbox
+    from communitas.drills.report import render_comparison_html
+    from communitas.drills.scenario import load_scenario
+    from communitas.drills.sweep import city_image, jobs_for, run_sweep, sweep_result
+    from communitas.drills.variants import VARIANTS
+
+    chosen = variant or ["baseline"]
+    unknown = sorted(set(chosen) - set(VARIANTS))
+    if unknown:
+        raise typer.BadParameter(", ".join(unknown), param_hint="--variant")
+    try:
+        scenario = load_scenario(path)
+        factory = (sandbox.demo_city(city_seed, scenario.city_scale) if demo
+                   else sandbox.copy_of_database(get_settings().database_url))
+        jobs = jobs_for(chosen, list(range(1, seeds + 1)), hours * 60 if hours else None)
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task(t("Playing {name}", name=scenario.name.en), total=len(jobs))
+            metrics = run_sweep(city_image(factory), scenario, jobs, scheduler=scheduler,
+                                workers=workers, progress=lambda _job: bar.advance(task))
+    except CommunitasError as exc:
+        raise _fail(exc) from exc
+    result = sweep_result(jobs, metrics)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "sweep.json").write_text(json.dumps(result, indent=1, sort_keys=True),
+                                    encoding="utf-8")
+    locale = get_settings().locale
+    title = scenario.name.zh if locale.startswith("zh") else scenario.name.en
+    (out / "comparison.html").write_text(render_comparison_html(result, title=title,
+                                                                locale=locale),
+                                         encoding="utf-8")
+    console.print(t("Swept {count} drills; wrote {file}", count=len(jobs), file=str(out)))

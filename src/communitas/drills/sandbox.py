@@ -15,7 +15,7 @@ from communitas.db import make_engine, make_session_factory, migrate, unit_of_wo
 from communitas.errors import ValidationFailed
 from communitas.i18n import _
 
-__all__ = ["copy_of_database", "copy_of_engine", "demo_city", "prepared"]
+__all__ = ["copy_of_database", "copy_of_engine", "demo_city", "from_image", "prepared"]
 
 
 def _memory() -> Engine:
@@ -55,6 +55,17 @@ def copy_of_engine(source: Engine) -> sessionmaker[Session]:
     finally:
         raw_source.close()
         raw_target.close()
+    return make_session_factory(engine)
+
+
+def from_image(image: bytes) -> sessionmaker[Session]:
+    """A private in-memory database from the bytes of another (see drills.sweep)."""
+    engine = _memory()
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.deserialize(image)  # type: ignore[union-attr]
+    finally:
+        raw.close()
     return make_session_factory(engine)
 
 

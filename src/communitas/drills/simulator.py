@@ -13,21 +13,26 @@ being built elsewhere: ``Drill.hooks`` is where they will plug in.
 from __future__ import annotations
 
 import heapq
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from communitas.auth.permissions import SYSTEM
 from communitas.config import get_settings
 from communitas.db import unit_of_work
-from communitas.dispatch import fulfilment, intake, suggestion, triage
-from communitas.dispatch.lifecycle import RequestStatus
+from communitas.dispatch import fulfilment, intake, suggestion
+from communitas.dispatch.acceptance import Accepted, Pending, accept_submissions
+from communitas.dispatch.intake_lookups import IntakeLookups
+from communitas.dispatch.models import ResourceRequest
 from communitas.dispatch.schemas import ItemsLine, RequestCreate, ShipmentStep
-from communitas.dispatch.service import DispatchPolicy, get_request, requester_token
+from communitas.dispatch.service import DispatchPolicy, requester_token
+from communitas.dispatch.triage_batch import verify_and_approve
 from communitas.drills import world
 from communitas.drills.conditions import Conditions
 from communitas.drills.demand import Arrival, arrivals
@@ -41,6 +46,7 @@ __all__ = ["Drill", "DrillClock"]
 
 CONFIRM_DELAY = 30.0  # minutes a resident takes to confirm a complete delivery
 TIMER_EVERY = 5.0  # minutes between runs of the platform's timers (live: every minute)
+INTAKE_EVERY = 1.0  # minutes: submissions made within one are accepted as one batch
 
 
 class DrillClock:
@@ -62,7 +68,6 @@ class Track:
 
     arrival: Arrival
     reference: str
-    line_id: int
     first_response: float | None = None
     deliveries: list[Delivery] = field(default_factory=list)
 
@@ -91,6 +96,9 @@ class Drill:
         self.hooks: dict[str, list[Callable[[Session, _Event], None]]] = {}
         self._queue: list[_Event] = []
         self._seq = 0
+        self._unanswered: list[str] = []  # references not yet verified and approved
+        self.policy = DispatchPolicy()
+        self.lookups = IntakeLookups(ttl=math.inf)  # the drill's city never changes areas
         self.city: world.City
         self.jobs = default_jobs(get_settings())
 
@@ -106,10 +114,7 @@ class Drill:
             self.city = world.load(session, self.scenario)
         for i, inject in enumerate(self.scenario.injects):
             self._push(float(duration_minutes(inject.at)), "inject", i)
-        rng = random.Random(f"{self.seed}:demand")
-        for arrival in arrivals(self.scenario, self.city.demand_areas, rng):
-            if arrival.minute <= self.horizon:
-                self._push(arrival.minute, "arrival", arrival)
+        self._push_arrivals()
         every = float(duration_minutes(self.scenario.dispatch.plan_every))
         for k in range(1, int(self.horizon // every) + 1):
             self._push(k * every, "plan")
@@ -130,19 +135,41 @@ class Drill:
                 progress(event.minute)
         return self._record()
 
+    def _push_arrivals(self) -> None:
+        """Residents' submissions, accepted in batches at the end of each intake minute
+        (live, the intake writer batches whatever arrives within a few milliseconds)."""
+        rng = random.Random(f"{self.seed}:demand")
+        batches: dict[float, list[tuple[int, Arrival]]] = {}
+        for n, arrival in enumerate(arrivals(self.scenario, self.city.demand_areas, rng)):
+            if arrival.minute <= self.horizon:
+                at = min(math.ceil(arrival.minute / INTAKE_EVERY) * INTAKE_EVERY, self.horizon)
+                batches.setdefault(at, []).append((n, arrival))
+        for at, batch in batches.items():
+            self._push(at, "arrivals", batch)
+
     # --- events -------------------------------------------------------------------------------
 
-    def _on_arrival(self, session: Session, event: _Event) -> None:
-        arrival: Arrival = event.data
-        data = RequestCreate(
-            area_code=arrival.area, priority=2 if arrival.vulnerable else 3,
-            vulnerability=["aged_80"] if arrival.vulnerable else [],
-            lines=[ItemsLine(resource_type_code=arrival.resource_type,
-                             quantity=arrival.quantity)])
-        submission = intake.submit_request(session, principal=None, data=data,
-                                           client=f"drill:{event.seq}", clock=self.clock)
-        request = submission.request
-        self.tracks[request.reference] = Track(arrival, request.reference, request.lines[0].id)
+    def _on_arrivals(self, session: Session, event: _Event) -> None:
+        """A batch of submissions through intake acceptance, then triage, in one unit."""
+        batch: list[tuple[int, Arrival]] = event.data
+        items = [Pending(data=_request_data(arrival), principal=None, client=f"drill:{n}")
+                 for n, arrival in batch]
+        outcomes = accept_submissions(session, items=items, now=self.clock.now(),
+                                      policy=self.policy, lookups=self.lookups)
+        accepted: list[tuple[Arrival, Accepted]] = []
+        for (_n, arrival), outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, Accepted):
+                accepted.append((arrival, outcome))
+            else:
+                key = f"arrival:{outcome.code}"
+                self.refusals[key] = self.refusals.get(key, 0) + 1
+        rows = list(session.execute(select(ResourceRequest).where(
+            ResourceRequest.id.in_([o.id for _a, o in accepted]))
+            .order_by(ResourceRequest.id)).scalars())
+        intake.triage_requests(session, requests=rows, clock=self.clock, policy=self.policy)
+        for arrival, outcome in accepted:
+            self.tracks[outcome.reference] = Track(arrival, outcome.reference)
+            self._unanswered.append(outcome.reference)
 
     def _on_timers(self, session: Session, event: _Event) -> None:
         """The scheduler's jobs (expiry, SLA escalation, unanswered warnings) on drill time."""
@@ -174,17 +201,12 @@ class Drill:
                 self._accept(session, line, event.minute)
 
     def _triage(self, session: Session, minute: float) -> None:
-        for track in self.tracks.values():
-            if track.first_response is not None:
-                continue
-            request = get_request(session, reference=track.reference)
-            if request.status is RequestStatus.SUBMITTED:
-                triage.verify_request(session, principal=SYSTEM, reference=track.reference,
-                                      clock=self.clock)
-            if request.status is RequestStatus.VERIFIED:
-                triage.approve_request(session, principal=SYSTEM, reference=track.reference,
-                                       clock=self.clock)
-            track.first_response = minute
+        """The dispatcher verifies and approves everything new, as one batch."""
+        answered, self._unanswered = self._unanswered, []
+        verify_and_approve(session, principal=SYSTEM, references=answered, clock=self.clock,
+                           policy=self.policy)
+        for reference in answered:
+            self.tracks[reference].first_response = minute
 
     def _accept(self, session: Session, line: Any, minute: float) -> None:
         commits = world.commits(line)
@@ -197,8 +219,8 @@ class Drill:
             fulfilment.ship_shipment(session, principal=SYSTEM, reference=line.reference,
                                      step=ShipmentStep(shipment_id=shipment.id),
                                      clock=self.clock)
-            arrive = self.city.arrival_minute(self.conditions, suggested, line.reference,
-                                              session, minute)
+            arrive = self.city.arrival_minute(self.conditions, suggested,
+                                              self.tracks[line.reference].arrival.area, minute)
             self._push(arrive, "deliver",
                        (line.reference, shipment.id, suggested.organisation_code))
 
@@ -240,3 +262,11 @@ class Drill:
         return DrillRecord(horizon=self.horizon, step=step, requests=requests, visits=visits,
                            switches=self.switches, stock=stock,
                            refusals=dict(sorted(self.refusals.items())))
+
+
+def _request_data(arrival: Arrival) -> RequestCreate:
+    """What a resident's submission says: one line, priority 2 for vulnerable households."""
+    return RequestCreate(
+        area_code=arrival.area, priority=2 if arrival.vulnerable else 3,
+        vulnerability=["aged_80"] if arrival.vulnerable else [],
+        lines=[ItemsLine(resource_type_code=arrival.resource_type, quantity=arrival.quantity)])

@@ -15,6 +15,12 @@ from communitas.actors.kinds import OrganisationKind
 from communitas.actors.models import Organisation
 from communitas.auth.permissions import SYSTEM
 from communitas.clock import Clock
+from communitas.drills.variants_rules import (
+    by_hand,
+    flat_reserves,
+    norm_reserves,
+    self_activating,
+)
 from communitas.resources import service as resources
 from communitas.resources.models import Holding
 
@@ -25,21 +31,39 @@ def _baseline(session: Session, clock: Clock) -> None:
     """The city as it is."""
 
 
-def _no_market(session: Session, clock: Clock) -> None:
-    """Market organisations keep their stock out of the pool (they are not in the platform)."""
+def _withdraw(session: Session, clock: Clock, kinds: tuple[OrganisationKind, ...],
+              reason: str) -> None:
     rows = session.execute(
         select(Holding.id, Holding.quantity)
         .join(Organisation, Organisation.id == Holding.organisation_id)
-        .where(Organisation.kind == OrganisationKind.MARKET_ORGANISATION, Holding.quantity > 0)
+        .where(Organisation.kind.in_(kinds), Holding.quantity > 0)
         .order_by(Holding.id)).all()
     for holding_id, quantity in rows:
         resources.adjust_holding(session, principal=SYSTEM, holding_id=holding_id,
-                                 delta=-quantity, reason="drill variant: no market", clock=clock)
+                                 delta=-quantity, reason=reason, clock=clock)
 
 
-# Still to come (issue 7): reserves by norm or flat, volunteers and mutual aid mobilised or
-# not, plans self-activating or by hand — they need tasks, call-outs and trigger settings.
+def _no_market(session: Session, clock: Clock) -> None:
+    """Market organisations keep their stock out of the pool (they are not in the platform)."""
+    _withdraw(session, clock, (OrganisationKind.MARKET_ORGANISATION,),
+              "drill variant: no market")
+
+
+def _no_volunteers(session: Session, clock: Clock) -> None:
+    """Volunteer teams and social organisations are not mobilised: their stock stays out."""
+    _withdraw(session, clock, (OrganisationKind.VOLUNTEER_TEAM,
+                               OrganisationKind.SOCIAL_ORGANISATION),
+              "drill variant: no volunteers")
+
+
+# Tasks and call-outs are not yet played by the simulator, so "volunteers not mobilised"
+# acts on what volunteers hold, not on their time (docs/drills.md).
 VARIANTS: dict[str, Callable[[Session, Clock], None]] = {
     "baseline": _baseline,
     "no_market": _no_market,
+    "no_volunteers": _no_volunteers,
+    "flat_reserves": flat_reserves,
+    "norm_reserves": norm_reserves,
+    "self_activating": self_activating,
+    "by_hand": by_hand,
 }

@@ -62,13 +62,11 @@ class City:
         """The codes of an area and of its ancestors."""
         return {self._codes[i] for i in path_ids(self._paths[code]) if i in self._codes}
 
-    def arrival_minute(self, conditions: Conditions, suggested: Any, reference: str,
-                       session: Session, minute: float) -> float:
-        """When a shipment leaving now arrives, after road cuts and market capacity."""
-        from communitas.dispatch.service import get_request
-
-        target_area = session.get_one(Area, get_request(session, reference=reference).area_id)
-        origin, target = self.lineage(suggested.area_code), self.lineage(target_area.code)
+    def arrival_minute(self, conditions: Conditions, suggested: Any, target_code: str,
+                       minute: float) -> float:
+        """When a shipment leaving now for ``target_code`` arrives, after road cuts and
+        market capacity."""
+        origin, target = self.lineage(suggested.area_code), self.lineage(target_code)
         road, depart = conditions.road(origin, target, minute)
         factor = road
         if self.org_kind.get(suggested.organisation_code) == "market_organisation":

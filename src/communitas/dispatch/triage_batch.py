@@ -1,0 +1,84 @@
+"""Triage in batches: a dispatcher working through the queue verifies and approves many
+requests in one go — one locked read, one events INSERT — under the same rules and with the
+same events as :func:`triage.verify_request` and :func:`triage.approve_request`.
+
+A request the principal may not act on, or in a state that takes neither step, is left as
+it is (one request never sinks the batch); the answer lists those approved.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from communitas.areas.models import Area
+from communitas.auth.permissions import Principal, can
+from communitas.auth.roles import Permission
+from communitas.clock import Clock, SystemClock
+from communitas.dispatch.lifecycle import Action, RequestStatus
+from communitas.dispatch.models import ResourceRequest
+from communitas.dispatch.service import DispatchPolicy, refresh_sla, transition
+from communitas.events import EventDraft, record_events
+
+__all__ = ["verify_and_approve"]
+
+_CHUNK = 500  # references per IN (...) list
+
+
+def _locked(session: Session, references: list[str]) -> list[ResourceRequest]:
+    """The requests named (a merged duplicate's name: its survivor), locked, in id order."""
+    ids: set[int] = set()
+    for start in range(0, len(references), _CHUNK):
+        chunk = references[start:start + _CHUNK]
+        ids |= {merged or own for own, merged in session.execute(
+            select(ResourceRequest.id, ResourceRequest.merged_into_id)
+            .where(ResourceRequest.reference.in_(chunk)))}
+    rows: list[ResourceRequest] = []
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), _CHUNK):
+        rows += session.execute(select(ResourceRequest)
+                                .where(ResourceRequest.id.in_(ordered[start:start + _CHUNK]))
+                                .order_by(ResourceRequest.id).with_for_update()).scalars()
+    return rows
+
+
+def _areas(session: Session, rows: list[ResourceRequest]) -> dict[int, tuple[str, str]]:
+    """Area id → (code, path) for the requests' places and queues, in one query."""
+    wanted = sorted({r.area_id for r in rows} | {r.queue_area_id for r in rows})
+    return {i: (code, path) for i, code, path in session.execute(
+        select(Area.id, Area.code, Area.path).where(Area.id.in_(wanted)))}
+
+
+def verify_and_approve(
+    session: Session, *, principal: Principal, references: list[str], reason: str = "",
+    clock: Clock | None = None, policy: DispatchPolicy | None = None,
+) -> list[str]:
+    """Verify the unverified (where the principal may triage the place) and approve the
+    verified (where they may commit in the queue); the references approved."""
+    clock, policy = clock or SystemClock(), policy or DispatchPolicy()
+    now = clock.now()
+    rows = _locked(session, references)
+    places = _areas(session, rows)
+    drafts: list[EventDraft] = []
+    approved: list[str] = []
+    steps = ((RequestStatus.SUBMITTED, Action.VERIFY, Permission.REQUEST_TRIAGE,
+              "request.verified"),
+             (RequestStatus.VERIFIED, Action.APPROVE, Permission.REQUEST_COMMIT,
+              "request.approved"))
+    for request in rows:
+        code = places[request.area_id][0]
+        for status, action, permission, event in steps:
+            where = request.area_id if action is Action.VERIFY else request.queue_area_id
+            if request.status is not status or \
+                    not can(principal, permission, area_path=places[where][1]):
+                continue
+            transition(session, request, action)
+            refresh_sla(request, now, policy)
+            request.updated_at = now
+            drafts.append(EventDraft(event, "request", request.reference, code,
+                                     payload={"by": "staff", "status": request.status.value,
+                                              "reason": reason}))
+            if action is Action.APPROVE:
+                approved.append(request.reference)
+    record_events(session, actor=principal.actor, drafts=drafts, clock=clock)
+    return approved
