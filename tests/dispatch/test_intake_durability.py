@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx2 as httpx  # the maintained fork Starlette's TestClient also uses
@@ -33,41 +30,13 @@ from communitas.dispatch.schemas import RequestCreate
 from communitas.events import verify_chain
 from tests.conftest import BACKENDS, TEST_SECRET, fresh_database_url
 from tests.dispatch.helpers import body, build_dispatch_world
+from tests.servers import communitas_server, free_port
 
 POSTERS, ACKS_BEFORE_KILL = 4, 24
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def _server(url: str, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    env = {**os.environ, "COMMUNITAS_DATABASE_URL": url, "COMMUNITAS_ENVIRONMENT": "test",
-           "COMMUNITAS_SECRET_KEY": TEST_SECRET, "COMMUNITAS_REQUEST_RATE_LIMIT": "100000"}
-    command = [str(Path(sys.executable).parent / "communitas"), "serve", "--host",
-               "127.0.0.1", "--port", str(port)]
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text(errors="replace")[-3000:]
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).is_success:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
-        yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=30)
+def _server(url: str, port: int, log: Path) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    return communitas_server(url, port, log, secret=TEST_SECRET)
 
 
 class Posters:
@@ -110,7 +79,7 @@ def test_acknowledged_submissions_survive_kill_9(backend: str, tmp_path: Path) -
         factory = make_session_factory(engine)
         with unit_of_work(factory) as session:
             build_dispatch_world(session)
-        port, log = _free_port(), tmp_path / "server.log"
+        port, log = free_port(), tmp_path / "server.log"
         with _server(url, port, log) as server:
             posters = Posters(f"http://127.0.0.1:{port}")
             for thread in posters.threads:
@@ -123,7 +92,7 @@ def test_acknowledged_submissions_survive_kill_9(backend: str, tmp_path: Path) -
             for thread in posters.threads:
                 thread.join(timeout=30)
         assert posters.count() >= ACKS_BEFORE_KILL
-        with _server(url, _free_port(), log) as restarted:
+        with _server(url, free_port(), log) as restarted:
             base = f"http://127.0.0.1:{restarted.args[-1]}"
             for key, reference in posters.acked.items():
                 response = httpx.get(f"{base}/api/requests/{reference}", timeout=10)

@@ -4,17 +4,12 @@ screenshots and page load times (Performance API navigation timing)."""
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx2 as httpx
+from tests.servers import communitas_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
@@ -32,39 +27,12 @@ _NAVIGATION = """() => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def serve(url: str, port: int, log: Path, secret: str) -> Iterator[str]:
     """``communitas serve`` on ``url``'s database; yields the base URL."""
-    env = {**os.environ, "COMMUNITAS_DATABASE_URL": url, "COMMUNITAS_ENVIRONMENT": "test",
-           "COMMUNITAS_SECRET_KEY": secret, "COMMUNITAS_REQUEST_RATE_LIMIT": "100000",
-           "COMMUNITAS_MAP_REFRESH_SECONDS": "2"}
-    command = [str(Path(sys.executable).parent / "communitas"), "serve", "--no-scheduler",
-               "--host", "127.0.0.1", "--port", str(port)]
-    base = f"http://127.0.0.1:{port}"
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text(errors="replace")[-3000:]
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).is_success:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with communitas_server(url, port, log, secret=secret, args=("--no-scheduler",),
+                           env={"COMMUNITAS_MAP_REFRESH_SECONDS": "2"}):
+        yield f"http://127.0.0.1:{port}"
 
 
 def record_timing(page: Any, label: str) -> dict[str, Any]:

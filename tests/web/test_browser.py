@@ -15,7 +15,8 @@ import pytest
 from communitas.db import make_engine, make_session_factory, migrate, unit_of_work
 from communitas.demo import loader
 from tests.conftest import TEST_SECRET
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, free_port, record_timing, serve, shoot
+from tests.servers import free_port
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, record_timing, serve, shoot
 
 pytestmark = [
     pytest.mark.browser,

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, free_port, record_timing, serve, shoot
+from tests.servers import free_port
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, record_timing, serve, shoot
 from tests.web.test_browser import COMMUNITY, PASSWORD, _sign_in
 
 pytestmark = [
