@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 __all__ = [
     "GROUPS",
@@ -53,6 +54,11 @@ class NormRule:
     hazard_specific: bool = False
     days_of_cover: int = 1
 
+    @cached_property
+    def group_weights(self) -> tuple[float, ...]:
+        """``per_100_<group>`` in the order of GROUPS (a district asks for 7,200 needs)."""
+        return tuple(getattr(self, f"per_100_{group}") for group in GROUPS)
+
 
 @dataclass(frozen=True)
 class CommunityStats:
@@ -66,6 +72,11 @@ class CommunityStats:
     infants: int = 0
     chronically_ill: int = 0
 
+    @cached_property
+    def group_counts(self) -> tuple[int, ...]:
+        """The vulnerable groups' counts in the order of GROUPS."""
+        return tuple(getattr(self, group) for group in GROUPS)
+
 
 @dataclass(frozen=True)
 class Gap:
@@ -78,8 +89,8 @@ class Gap:
 def daily_need(rule: NormRule, stats: CommunityStats) -> float:
     """Units needed per day of cover, before hazards."""
     need = rule.per_1000_residents * stats.population / 1000
-    for group in GROUPS:
-        need += getattr(rule, f"per_100_{group}") * getattr(stats, group) / 100
+    for weight, count in zip(rule.group_weights, stats.group_counts, strict=True):
+        need += weight * count / 100
     return need
 
 

@@ -123,25 +123,27 @@ def reserve_gaps(
     street_population = _street_populations(session, streets)
     own, at_street = _usable_stock(session, _reach_bounds(session, root), communities,
                                    streets, on)
-    ruled = [(_norm(rule), rtype) for rule, rtype in rules]
+    # Plain values, read once: the loop below runs communities × rules (7,200 in a district).
+    ruled = [(_norm(rule), rtype.id, rtype.code, rtype.unit) for rule, rtype in rules]
     gaps = []
     for community in communities:
         stats, hazards = _stats(community), list(community.hazards or [])
-        share_base = street_population.get(community.parent_id or 0, 0)
-        for rule, rtype in ruled:
+        street_id, population = community.parent_id or 0, community.population
+        share_base = street_population.get(street_id, 0)
+        names = {"community_code": community.code, "community_name_zh": community.name_zh,
+                 "community_name_en": community.name_en}
+        for rule, type_id, type_code, unit in ruled:
             required = norms.required_quantity(rule, stats, hazards)
             if required == 0:
                 continue
-            held = own.get((community.id, rtype.id), 0)
-            share = norms.street_share(at_street.get((community.parent_id or 0, rtype.id), 0),
-                                       community.population, share_base)
+            held = own.get((community.id, type_id), 0)
+            share = norms.street_share(at_street.get((street_id, type_id), 0),
+                                       population, share_base)
             gap = norms.reserve_gap(required=required, held=held + share)
             gaps.append(ReserveGapRead(
-                community_code=community.code, community_name_zh=community.name_zh,
-                community_name_en=community.name_en, resource_type_code=rtype.code,
-                unit=rtype.unit, required=required, held_in_community=held,
-                street_share=round(share, 2), held_within_reach=gap.held, gap=gap.gap,
-                shortfall=gap.shortfall))
+                **names, resource_type_code=type_code, unit=unit, required=required,
+                held_in_community=held, street_share=round(share, 2),
+                held_within_reach=gap.held, gap=gap.gap, shortfall=gap.shortfall))
     return gaps
 
 
