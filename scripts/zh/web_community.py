@@ -79,6 +79,7 @@ ZH = {
     "No suggestion: every resident who asked to be checked on has a helper, or no helper "
     "lives close enough.": "没有建议：需要探访的居民都已有帮扶人，或附近没有帮扶人。",
     "Nobody in this area has opted in yet.": "本区域还没有人登记参与。",
+    "Not this one": "不合适",
     "Offer": "提供",
     "Offer help": "提供帮助",
     "Offer help or say what you need": "提供帮助或说明需求",
