@@ -82,6 +82,9 @@ def test_staff_record_consent_confirm_a_pair_and_the_helper_sees_it_on_the_check
         "person_code": "OLD-1", "role": "vulnerable", "capacity": "9",
         "shared_note": f"call {PHONE}", "consent_statement": ""})
     assert bad.status_code == 422
+    assert field_error(committee.post("/mutual-aid/enrolments", {
+        "person_code": "OLD-1", "role": "helper", "capacity": "0",
+        "consent_statement": "phone call"}), "capacity") == "Must be at least 1"
     assert field_error(bad, "consent_statement") == "Say how the resident gave consent"
     assert field_error(bad, "shared_note") == "This value is not valid"
     assert field_error(bad, "capacity") == "Must be at most 5"
@@ -235,7 +238,14 @@ def test_a_claim_is_grouped_rebutted_by_two_people_and_reaches_the_area_feed(
     assert field_error(missing, f"verdict_zh-{cluster_id}") == \
         "Write the verdict in Chinese and English"
     nothing = author.post(f"/claims/{cluster_id}/triage", {"verdict_zh": VERDICT_ZH})
-    assert field_error(nothing, f"verdict-{cluster_id}")
+    assert field_error(nothing, f"verdict-{cluster_id}") == "Choose one of the options"
+    outsider = _signed_in(visitor, "juweiB").post(f"/claims/{cluster_id}/triage", {
+        "verdict": "rebut", "verdict_zh": VERDICT_ZH, "verdict_en": VERDICT_EN})
+    assert outsider.status_code == 403  # not their claim: said on top of their own list
+    assert lxml_html.fromstring(outsider.text).xpath('//p[@role="alert"]')
+    forged = author.post(f"/claims/{cluster_id}/triage", {"verdict": "ignore"}, csrf=False)
+    assert forged.status_code == 403
+    assert street.get_one(ClaimCluster, cluster_id).status.value == "open"
     assert _count(street, Notice) == 0
     assert author.post(f"/claims/{cluster_id}/triage", {
         "verdict": "rebut", "verdict_zh": VERDICT_ZH, "verdict_en": VERDICT_EN}).status_code \

@@ -32,7 +32,7 @@ from communitas.web.task_pages import TASK_PANELS, TaskPanel
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-__all__ = ["pair_panel", "router"]
+__all__ = ["pair_panel", "router", "surface_unplaced"]
 
 NAV.append(NavItem("/mutual-aid", _("Mutual aid"), Permission.AID_MANAGE))
 
@@ -54,6 +54,14 @@ def pair_panel(session: Session, principal: Principal, task: TaskRead) -> dict[s
 TASK_PANELS.append(TaskPanel("_aid_pair_panel.html", pair_panel))
 
 
+def surface_unplaced(errors: FormErrors, shown: set[str], prefixes: tuple[str, ...]
+                     ) -> None:
+    """A refusal meant for a row the page no longer shows (a pair just taken, a claim of
+    another area) moves to the top of the page, so it is never lost."""
+    for key in [k for k in errors.fields if k.startswith(prefixes) and k not in shown]:
+        errors.general.append(errors.fields.pop(key))
+
+
 def _area(page: Page, area: str | None) -> str:
     return area or scope_code(page)
 
@@ -67,9 +75,11 @@ def _aid_page(page: Page, area: str, errors: FormErrors | None = None,
     pairs.sort(key=lambda p: (_OPEN_FIRST.get(p.status, 2), p.id))
     suggestions = neighbours.suggest(page.session, principal=principal, area_code=area)
     errors = errors or FormErrors(page.locale)
-    shown = {f"suggestion-{s.vulnerable.person_code}" for s in suggestions}
-    for key in [k for k in errors.fields if k.startswith("suggestion-") and k not in shown]:
-        errors.general.append(errors.fields.pop(key))  # its suggestion is gone: say it on top
+    can_start = page.can(Permission.TASK_WRITE)
+    shown = ({f"suggestion-{s.vulnerable.person_code}" for s in suggestions}
+             | {f"pair-{p.id}" for p in pairs} | {f"enrolment-{e.id}" for e in enrolments}
+             | ({"checks"} if can_start else set()))
+    surface_unplaced(errors, shown, ("suggestion-", "pair-", "enrolment-", "checks"))
     choices = area_choices(page.session, kinds=(AreaKind.STREET, AreaKind.COMMUNITY),
                            within=scope_code(page))
     return render(page, "mutual_aid.html", status=status, title=page.t("Mutual aid"),
@@ -77,7 +87,7 @@ def _aid_page(page: Page, area: str, errors: FormErrors | None = None,
                   suggestions=suggestions, errors=errors,
                   values=values or {"role": "vulnerable", "capacity": "1"},
                   cl=community_labels, started=_counts(started),
-                  can_start=page.can(Permission.TASK_WRITE))
+                  can_start=can_start)
 
 
 def _counts(started: str | None) -> tuple[int, int] | None:
@@ -120,7 +130,8 @@ def enrol(page: StaffDep, form: FormDep) -> Response:
     errors = FormErrors(page.locale)
     if not values["consent_statement"]:
         errors.add("consent_statement", _("Say how the resident gave consent"))
-    data: dict[str, Any] = {**values, "capacity": int_or_none(values["capacity"]) or 1}
+    capacity = int_or_none(values["capacity"])
+    data: dict[str, Any] = {**values, "capacity": 1 if capacity is None else capacity}
     body = validate(EnrolmentCreate, data, errors, {n: n for n in ENROL})
     if body is None or errors:
         return _aid_page(page, area, errors, values, status=422)

@@ -26,6 +26,7 @@ from communitas.errors import CommunitasError, NotFound
 from communitas.i18n import _
 from communitas.privacy import contains_private_data
 from communitas.web import community_labels, work_labels
+from communitas.web.aid_pages import surface_unplaced
 from communitas.web.context import Page, PageDep, StaffDep, check_csrf, render
 from communitas.web.forms import FormErrors, field_text, validate
 from communitas.web.lookups import AreaChoice, area_choices, local_name
@@ -74,12 +75,16 @@ def _claims_page(page: Page, area: str, status: str, errors: FormErrors | None =
                                  status=chosen)
     choices = area_choices(page.session, kinds=(AreaKind.STREET, AreaKind.COMMUNITY),
                            within=scope_code(page))
+    errors = errors or FormErrors(page.locale)
+    shown = {f"{n}-{c.id}" for c in found if c.status is ClusterStatus.OPEN for n in TRIAGE}
+    shown |= {f"approve-{c.id}" for c in found if c.notice_id is not None}
+    surface_unplaced(errors, shown, tuple(f"{n}-" for n in (*TRIAGE, "approve")))
     return render(page, "claims.html", status=http_status, title=page.t("Rumours"),
                   clusters=found, variants=_variants(page, [c.id for c in found]),
                   notice_states=_notice_states(page, found), area=area, chosen=status,
-                  choices=choices, errors=errors or FormErrors(page.locale),
-                  values=values or {}, codes=codes or {}, cl=community_labels,
-                  wl=work_labels, can_approve=page.can(Permission.NOTICE_APPROVE))
+                  choices=choices, errors=errors, values=values or {}, codes=codes or {},
+                  cl=community_labels, wl=work_labels,
+                  can_approve=page.can(Permission.NOTICE_APPROVE))
 
 
 def _status(text: str | None) -> str:
@@ -127,7 +132,9 @@ def triage(cluster_id: int, page: StaffDep, form: FormDep) -> Response:
             errors.add(rename[name], _("Must not contain a phone or identity number"))
     data: dict[str, Any] = {n: typed[n] for n in TRIAGE
                             if typed[n] and rename[n] not in errors.fields}
-    data.setdefault("verdict", "")
+    if typed["verdict"] not in community_labels.VERDICT:
+        errors.add(rename["verdict"], _("Choose one of the options"))
+        data["verdict"] = "ignore"  # reported above; the other fields are still checked
     body = validate(ClusterTriage, data, errors, rename)
     if body is None or errors:
         return _claims_page(page, area, "all", errors, values, http_status=422)

@@ -25,6 +25,7 @@ from communitas.community.schemas import EnrolmentCreate, PostCreate
 from communitas.errors import CommunitasError, PermissionDenied
 from communitas.i18n import _
 from communitas.web import community_labels
+from communitas.web.aid_pages import surface_unplaced
 from communitas.web.context import Page, StaffDep, check_csrf, render
 from communitas.web.forms import FormErrors, field_text, int_or_none, validate
 from communitas.web.nav import NAV, NavItem
@@ -99,8 +100,7 @@ def _offer_page(page: Page, errors: FormErrors | None = None,
     errors = errors or FormErrors(page.locale)
     shown = ({f"match-{m.id}" for m in matches} | {f"post-{p.id}" for p in posts}
              | {f"pair-{p.id}" for p in pairs} | {f"enrolment-{e.id}" for e in enrolments})
-    for key in [k for k in errors.fields if "-" in k and k not in shown]:
-        errors.general.append(errors.fields.pop(key))  # not on this page: say it on top
+    surface_unplaced(errors, shown, ("match-", "post-", "pair-", "enrolment-"))
     return render(page, "offer.html", status=status, title=page.t("Offer help"),
                   me=me, matches=matches, accepted=_accepted_by_me(page, [m.id for m in matches]),
                   posts=posts, enrolments=enrolments, pairs=pairs, places=places,
@@ -183,9 +183,10 @@ def opt_in(page: StaffDep, form: FormDep) -> Response:
     errors = FormErrors(page.locale)
     if values["aid_consent"] != "1":
         errors.add("aid_consent", _("Tick the box to give your consent"))
+    capacity = int_or_none(values["aid_capacity"])
     body = validate(EnrolmentCreate, {
         "person_code": me.code, "role": values["aid_role"],
-        "capacity": int_or_none(values["aid_capacity"]) or 1,
+        "capacity": 1 if capacity is None else capacity,
         "shared_note": values["aid_note"], "consent_statement": SELF_CONSENT},
         errors, _OPT_RENAME)
     if body is None or errors:
