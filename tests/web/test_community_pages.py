@@ -127,7 +127,13 @@ def test_staff_record_consent_confirm_a_pair_and_the_helper_sees_it_on_the_check
     assert task.status_code == 200
     panel = lxml_html.fromstring(task.text).xpath('//*[@id="aid-pair"]')[0].text_content()
     assert "Person OLD-1" in panel and "knock hard" in panel and BUILDING_A1 in panel
-    _no_private_data(task.text, page.text, mine.text, committee.get(f"/tasks/{task_id}").text)
+    staff_view = committee.get(f"/tasks/{task_id}").text
+    assert "knock hard" in staff_view
+    make_user(street, "shenji", Role.AUDITOR, area_code=COMMUNITY_A1)
+    street.commit()
+    audit = _signed_in(visitor, "shenji").get(f"/tasks/{task_id}")
+    assert "Person OLD-1" in text_of(audit) and "knock hard" not in audit.text
+    _no_private_data(task.text, page.text, mine.text, staff_view, audit.text)
 
 
 def test_each_role_sees_the_pages_its_work_needs_and_nothing_outside_its_area(

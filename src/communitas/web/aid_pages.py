@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from communitas.areas.codes import AreaKind
-from communitas.auth.permissions import Principal
+from communitas.auth.permissions import Principal, can
 from communitas.auth.roles import Permission
-from communitas.community import checks, neighbours
+from communitas.community import checks, lookups, neighbours
 from communitas.community.models import AidPair, NeighbourCheck, PairStatus
 from communitas.community.schemas import EnrolmentCreate, PairCreate
 from communitas.errors import CommunitasError
@@ -48,7 +48,20 @@ def pair_panel(session: Session, principal: Principal, task: TaskRead) -> dict[s
         return None
     pair = session.get(AidPair, pair_id)
     assert pair is not None
-    return {"pair": neighbours.pair_reads(session, [pair])[0], "cl": community_labels}
+    read = neighbours.pair_reads(session, [pair])[0]
+    return {"pair": read, "cl": community_labels, "show_note": _may_read_note(
+        session, principal, read.helper.person_code, read.vulnerable.area_code)}
+
+
+def _may_read_note(session: Session, principal: Principal, helper_code: str,
+                   home_code: str) -> bool:
+    """What the resident chose to share is for their helper and the staff who pair them,
+    not for everyone who may read the task (an auditor)."""
+    if principal.person_id is not None and helper_code in {p.code for p in lookups.people_by_id(
+            session, [principal.person_id]).values()}:
+        return True
+    return can(principal, Permission.AID_MANAGE,
+               area_path=lookups.area_by_code(session, home_code).path)
 
 
 TASK_PANELS.append(TaskPanel("_aid_pair_panel.html", pair_panel))
