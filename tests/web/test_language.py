@@ -60,9 +60,13 @@ def _pages(visitor: Callable[..., Visitor], language: str) -> dict[str, str]:
         assert response.status_code == 200, (path, response.text[:500])
         pages[path] = response.text
     pages["/plans/edit (refused)"] = commander.post("/plans/edit", {"text": "a: [1"}).text
+    for path in ("/mutual-aid", "/claims"):  # more in tests/web/test_community_pages.py
+        pages[path] = commander.get(path).text
     citizen = visitor(language=language)
     citizen.sign_in("jumin")
     pages["/my"] = citizen.get("/my").text
+    for path in ("/offer", "/claims/report", f"/verified/{COMMUNITY_A1}"):
+        pages[path] = citizen.get(path).text
     return pages
 
 

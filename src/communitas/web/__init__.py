@@ -28,6 +28,9 @@ PAGE_MODULES = (
     "communitas.web.notice_compose",
     "communitas.web.notice_pages",
     "communitas.web.resident_notices",
+    "communitas.web.aid_pages",
+    "communitas.web.offer_pages",
+    "communitas.web.claim_pages",
 )
 
 
