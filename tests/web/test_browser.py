@@ -6,14 +6,18 @@ and records page load times (reported at the end of the run, not asserted)."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from communitas.auth.roles import ROLE_PERMISSIONS, Role
 from communitas.db import make_engine, make_session_factory, migrate, unit_of_work
 from communitas.demo import loader
+from communitas.web import PAGE_MODULES
+from communitas.web.nav import NAV
 from tests.conftest import TEST_SECRET
 from tests.servers import free_port
 from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, record_timing, serve, shoot
@@ -187,17 +191,35 @@ def test_the_page_switches_to_english_and_back(person: Any) -> None:
     assert page.inner_text("h1") == "我要求助"
 
 
-@pytest.mark.parametrize(("username", "paths"), [
-    ("street", ["/map", "/resources", "/modes", "/plans", "/plans/flood/level_ii/community"]),
-    ("committee", ["/queue", "/resources"]),
-    ("district", ["/resources", "/plans/edit"]),
-])
-def test_page_load_times_are_recorded(person: Any, username: str, paths: list[str]) -> None:
-    """Measured, not asserted: the table is printed at the end of the run."""
+# Every demo login, as the loader makes them (one per role).
+DEMO_LOGINS = {"admin": Role.PLATFORM_ADMIN, "district": Role.DISTRICT_COMMANDER,
+               "street": Role.STREET_COMMANDER, "dispatcher": Role.STREET_DISPATCHER,
+               "committee": Role.COMMUNITY_COMMITTEE, "grid": Role.GRID_WORKER,
+               "volunteer": Role.VOLUNTEER, "liaison": Role.ORG_LIAISON,
+               "resident": Role.RESIDENT, "auditor": Role.AUDITOR}
+
+
+def _menu_paths(role: Role) -> list[str]:
+    """Every page in the role's menu (the page modules append their entries on import)."""
+    for name in PAGE_MODULES:
+        importlib.import_module(name)
+    granted = ROLE_PERMISSIONS[role]
+    return [item.path for item in NAV
+            if (item.roles is None or role in item.roles)
+            and (item.permission is None or item.permission in granted)]
+
+
+@pytest.mark.parametrize("username", list(DEMO_LOGINS))
+def test_page_load_times_are_recorded(person: Any, username: str) -> None:
+    """Every menu page of every demo login, each opened once on the demo district.
+    Measured, not asserted: the table is printed at the end of the run."""
     page = person(1280, 900)
     _sign_in(page, username)
+    paths = _menu_paths(DEMO_LOGINS[username])
+    assert paths, "every role has a menu"
     for path in paths:
-        page.goto(path)
+        response = page.goto(path)
+        assert response is not None and response.ok, path
         assert page.locator("main").count() == 1
         if path == "/map":
             page.wait_for_selector("body[data-map-ready='1']")
