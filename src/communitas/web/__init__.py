@@ -28,6 +28,9 @@ PAGE_MODULES = (
     "communitas.web.notice_compose",
     "communitas.web.notice_pages",
     "communitas.web.resident_notices",
+    "communitas.web.activation_pages",
+    "communitas.web.supervision_pages",
+    "communitas.web.metrics_pages",
 )
 
 
