@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from communitas.actors.kinds import PersonKind
 from communitas.actors.models import Organisation
+from communitas.modes.models import AreaMode
 from communitas.supervision.models import CadreAssignment
 from communitas.tasks.lifecycle import TaskStatus
 from communitas.tasks.models import Task
@@ -201,6 +202,25 @@ def test_supervision_is_scoped_and_only_supervisors_assign(
     dispatcher = _signed_in(visitor, "diaodu")
     assert "/supervision" not in _menu(dispatcher.get("/queue"))
     assert dispatcher.get("/supervision").status_code == 403
+
+
+def test_an_idle_cadre_is_flagged_in_an_emergency(
+        world: Session, visitor: Callable[..., Visitor]) -> None:
+    make_person(world, CADRE, COMMUNITY_A1, PersonKind.CADRE)
+    world.commit()
+    street = _signed_in(visitor, "jiedao")
+    path = street.post("/supervision/assignments", _assign_form()).headers["location"]
+    normal = lxml_html.fromstring(street.get("/supervision").text)
+    assert not normal.xpath('//tr[@class="flagged"]')  # in normal times, never a flag
+    _raise_street_a(_signed_in(visitor, "quzhang"))
+    # The street has been at level II for five hours, and the cadre did nothing since.
+    world.execute(update(AreaMode).values(set_at=datetime.now(UTC) - timedelta(hours=5)))
+    world.commit()
+    view = street.get("/supervision")
+    tree = lxml_html.fromstring(view.text)
+    assert tree.xpath(f'//tr[@class="flagged"][@data-person="{CADRE}"]')
+    assert tree.xpath('string(//*[@id="flagged-count"])').strip().startswith("1 flagged")
+    assert street.get(path.split("?")[0]).text.count('id="inaction"') == 1
 
 
 # --- participation metrics ------------------------------------------------------------------
