@@ -2,9 +2,9 @@
 
 Instance: the demo city (district scale, seed 42) on a SQLite file, the district commander
 raising the first street to level II for a flood (the street's plan and its communities'
-plans activate), one sent-down cadre assigned to each community of that
-street, and six finished tasks per community. Each page is fetched in-process through the
-real application (FastAPI TestClient: routing, session, services, templates), once to
+plans activate), one more cadre sent down to each community of that street (besides the
+demo's own), and six finished tasks per community. Each page is fetched in-process through
+the real application (FastAPI TestClient: routing, session, services, templates), once to
 warm up and then ``--repeats`` times; the median and the slowest are shown. Target: ≤ 1 s.
 
     .venv/bin/python benchmarks/web_report_pages.py [--repeats 5] [--seed 42]
@@ -168,7 +168,7 @@ def main() -> None:
     RESULTS.write_text(json.dumps({
         "instance": f"demo city district scale, seed {args.seed}, SQLite file; street "
                     f"{setup['street']} at level II (flood), {setup['communities']} "
-                    "communities with one person sent down each and 6 finished tasks",
+                    "communities with one more cadre sent down each and 6 finished tasks",
         "cpus": os.cpu_count(), "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "repeats": args.repeats, "setup": setup, "pages": results}, indent=1))
 

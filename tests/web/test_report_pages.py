@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from communitas.actors.kinds import PersonKind
 from communitas.actors.models import Organisation
+from communitas.auth.roles import Role
 from communitas.modes.models import AreaMode
 from communitas.supervision.models import CadreAssignment
 from communitas.tasks.lifecycle import TaskStatus
 from communitas.tasks.models import Task
 from tests.actors.helpers import make_person
-from tests.factories import COMMUNITY_A1, COMMUNITY_B1, STREET_A
+from tests.factories import COMMUNITY_A1, COMMUNITY_B1, DISTRICT, STREET_A, make_user
 from tests.resources.helpers import COMMITTEE_A1
 from tests.web.helpers import Visitor, field_error, text_of
 from tests.web.work_helpers import cheap_hashing, new_task
@@ -109,6 +110,7 @@ def test_activations_are_scoped_like_the_api(visitor: Callable[..., Visitor]) ->
     resident = _signed_in(visitor, "jumin")
     assert "/activations" not in _menu(resident.get("/my"))
     assert resident.get("/activations").status_code == 403
+    assert commander.get("/activations/999999").status_code == 404
     assert visitor().get("/activations").headers["location"].startswith("/login")
 
 
@@ -194,6 +196,15 @@ def test_supervision_is_scoped_and_only_supervisors_assign(
         starts_on="2030-01-01"))
     assert refused.status_code == 403
     assert _assignments(world) == 1
+    assert committee.post(f"{path.split('?')[0]}/end", {
+        "ends_on": "2030-01-01", "reason": "not mine to end"}).status_code == 403
+    # An auditor of the district reads any street of it, and sends nobody down.
+    make_user(world, "shenji", Role.AUDITOR, area_code=DISTRICT)
+    world.commit()
+    auditor = _signed_in(visitor, "shenji")
+    audited = auditor.get(f"/supervision?street={STREET_A}")
+    assert audited.status_code == 200 and CADRE in text_of(audited)
+    assert not lxml_html.fromstring(audited.text).xpath('//form[@id="assign-form"]')
     # Another street's committee sees nobody and may not open the record.
     other = _signed_in(visitor, "juweiB")
     assert CADRE not in text_of(other.get("/supervision"))
