@@ -5,7 +5,8 @@ raising the first street to level II for a flood (the street's plan and its comm
 plans activate), one more cadre sent down to each community of that street (besides the
 demo's own), and six finished tasks per community. Each page is fetched in-process through
 the real application (FastAPI TestClient: routing, session, services, templates), once to
-warm up and then ``--repeats`` times; the median and the slowest are shown. Target: ≤ 1 s.
+warm up (its time shown as "first") and then ``--repeats`` times; the median and the
+slowest are shown. Target: ≤ 1 s.
 
     .venv/bin/python benchmarks/web_report_pages.py [--repeats 5] [--seed 42]
 
@@ -101,7 +102,9 @@ def _prepare(url: str, seed: int) -> dict[str, Any]:
 
 
 def _time(client: TestClient, path: str, repeats: int) -> dict[str, Any]:
+    started = time.perf_counter()
     first = client.get(path)
+    first_ms = (time.perf_counter() - started) * 1000
     assert first.status_code == 200, (path, first.status_code, first.text[:300])
     runs = []
     for _n in range(repeats):
@@ -109,8 +112,8 @@ def _time(client: TestClient, path: str, repeats: int) -> dict[str, Any]:
         response = client.get(path)
         runs.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200
-    return {"median_ms": round(statistics.median(runs)), "max_ms": round(max(runs)),
-            "bytes": len(first.content)}
+    return {"first_ms": round(first_ms), "median_ms": round(statistics.median(runs)),
+            "max_ms": round(max(runs)), "bytes": len(first.content)}
 
 
 def main() -> None:
@@ -155,13 +158,14 @@ def main() -> None:
                                 **_time(clients[who], path, args.repeats)})
     table = Table(title=f"Report pages on the demo district (seed {args.seed}, SQLite, "
                         f"street {setup['street']} at level II)")
-    for heading in ("account", "page", "median ms", "slowest ms", "KB"):
+    for heading in ("account", "page", "first ms", "median ms", "slowest ms", "KB"):
         table.add_column(heading)
     for r in results:
-        table.add_row(r["who"], r["page"], str(r["median_ms"]), str(r["max_ms"]),
+        table.add_row(r["who"], r["page"], str(r["first_ms"]), str(r["median_ms"]),
+                      str(r["max_ms"]),
                       str(round(r["bytes"] / 1024)))
     Console(width=120).print(table)
-    worst = max(r["max_ms"] for r in results)
+    worst = max(max(r["max_ms"], r["first_ms"]) for r in results)
     print(f"slowest: {worst} ms (target ≤ {TARGET_MS} ms); switch with activation "
           f"{setup['switch_seconds']} s")
     RESULTS.parent.mkdir(exist_ok=True)
