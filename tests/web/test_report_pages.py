@@ -88,6 +88,10 @@ def test_a_switch_shows_what_it_activated_and_each_step_of_it(
     assert tree.xpath('//figure[@id="chart-tasks"]//svg') and tree.xpath(
         '//figure[@id="chart-timeline"]//svg')
     assert not tree.xpath("//img|//script[@src]")
+    printable = commander.get(f"{started[COMMUNITY_A1]}/report.html")
+    assert printable.status_code == 200 and "data:image/png;base64," in printable.text
+    assert f"After-action report: activation {started[COMMUNITY_A1].split('/')[-1]}" \
+        in printable.text
     # Newest first in the list, the commander's whole district.
     listed = lxml_html.fromstring(commander.get("/activations").text)
     ids = [int(i) for i in listed.xpath('//table[@id="activations"]/tbody/tr/@data-id')]
