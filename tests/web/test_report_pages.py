@@ -19,6 +19,7 @@ from communitas.modes.models import AreaMode
 from communitas.supervision.models import CadreAssignment
 from communitas.tasks.lifecycle import TaskStatus
 from communitas.tasks.models import Task
+from communitas.web import charts
 from tests.actors.helpers import make_person
 from tests.factories import COMMUNITY_A1, COMMUNITY_B1, DISTRICT, STREET_A, make_user
 from tests.resources.helpers import COMMITTEE_A1
@@ -279,3 +280,25 @@ def test_participation_shows_the_api_figures_and_the_overload_flag(
     assert district.get(f"/metrics?area={COMMUNITY_B1}").status_code == 200
     resident = _signed_in(visitor, "jumin")
     assert resident.get("/metrics").status_code == 403
+
+
+# --- chart geometry (pure) ------------------------------------------------------------------
+
+def test_bars_scale_to_the_largest_value_or_a_given_scale() -> None:
+    drawn = charts.bars([("a", 2, "2"), ("b", 4, "4"), ("c", 0, "0")],
+                        highlight={"b": "#b3261e"})
+    assert [b.percent for b in drawn] == [50.0, 100.0, 0.0]
+    assert drawn[1].colour == "#b3261e" and drawn[0].colour == charts.COLOUR
+    assert [b.percent for b in charts.bars([("a", 0.25, "25%")], scale=1.0)] == [25.0]
+    assert [b.percent for b in charts.bars([("a", 0, "0")])] == [0.0]
+
+
+def test_events_per_minute_fold_long_spans_into_at_most_sixty_columns() -> None:
+    start = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
+    columns, width = charts.per_minute([start, start + timedelta(seconds=30),
+                                        start + timedelta(minutes=2)])
+    assert width == 1 and [c.count for c in columns] == [2, 0, 1]
+    assert columns[0].height == 100.0 and columns[2].height == 50.0
+    hours, wide = charts.per_minute([start + timedelta(minutes=m) for m in range(0, 600, 7)])
+    assert len(hours) <= 60 and wide == 10 and sum(c.count for c in hours) == 86
+    assert charts.per_minute([]) == ([], 1)
