@@ -51,6 +51,8 @@ ZH = {
     "Participation": "多元参与",
     "Party vanguard post": "党员先锋岗",
     "Period": "派驻期间",
+    "Plan activations here": "此区域的预案启动",
+    "In {area} and the areas inside it": "{area}及其下辖区域",
     "Person code (a cadre or party member)": "人员编码（干部或党员）",
     "Pre-positioning requests": "物资前置申请",
     "Printable report (with charts as images)": "可打印的报告（图表为图片）",

@@ -97,6 +97,11 @@ def test_a_switch_shows_what_it_activated_and_each_step_of_it(
     listed = lxml_html.fromstring(commander.get("/activations").text)
     ids = [int(i) for i in listed.xpath('//table[@id="activations"]/tbody/tr/@data-id')]
     assert ids == sorted(ids, reverse=True) and len(ids) == len(started)
+    # An area's mode history leads to the activations there.
+    history = lxml_html.fromstring(commander.get(f"/modes/{COMMUNITY_A1}").text)
+    [link] = history.xpath('//a[@id="area-activations"]/@href')
+    here = lxml_html.fromstring(commander.get(link).text)
+    assert here.xpath('//table[@id="activations"]/tbody/tr/@data-area') == [COMMUNITY_A1]
 
 
 def test_activations_are_scoped_like_the_api(visitor: Callable[..., Visitor]) -> None:

@@ -104,7 +104,7 @@ def activation_list(
     found = activation_reads.list_activations(
         page.session, principal=page.staff, status=chosen, within=area or None, page=number,
         page_size=PAGE_SIZE)
-    names = _area_names(page, {a.area_code for a in found.items})
+    names = _area_names(page, {a.area_code for a in found.items} | ({area} if area else set()))
     return render(page, "activations.html", title=page.t("Activations"), found=found,
                   names=names, chosen=chosen.value if chosen else "", area=area or "",
                   statuses=ACTIVATION_STATUS, mode_labels=MODE_LABELS, labels=labels,

@@ -130,7 +130,8 @@ def mode_history(code: str, page: StaffDep) -> Response:
     return render(page, "mode_history.html", title=page.t("Mode history"), area=area,
                   mode=modes.get_effective_mode(page.session, code=code), history=history,
                   mode_labels=MODE_LABELS, labels=labels,
-                  can_set=page.can(Permission.MODE_SET, area.path))
+                  can_set=page.can(Permission.MODE_SET, area.path),
+                  can_read_activations=page.can(Permission.ACTIVATION_READ, area.path))
 
 
 # --- plans ----------------------------------------------------------------------------------
