@@ -62,6 +62,11 @@ def _pages(visitor: Callable[..., Visitor], language: str) -> dict[str, str]:
     pages["/plans/edit (refused)"] = commander.post("/plans/edit", {"text": "a: [1"}).text
     for path in ("/mutual-aid", "/claims"):  # more in tests/web/test_community_pages.py
         pages[path] = commander.get(path).text
+    for path in ("/activations", "/supervision", "/metrics", "/metrics?since=x"):
+        pages[path] = commander.get(path).text
+    activation = re.findall(r'href="(/activations/\d+)"', pages["/activations"])[0]
+    pages["/activations/{id}"] = commander.get(activation).text
+    pages["/supervision (refused)"] = commander.post("/supervision/assignments", {}).text
     citizen = visitor(language=language)
     citizen.sign_in("jumin")
     pages["/my"] = citizen.get("/my").text

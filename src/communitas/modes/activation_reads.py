@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from communitas.areas import service as areas
@@ -26,7 +26,7 @@ from communitas.modes.activation_schemas import (
 from communitas.pagination import paginate
 from communitas.schemas import Page
 
-__all__ = ["get_activation", "list_activations"]
+__all__ = ["get_activation", "latest_by_area", "list_activations", "newest_id"]
 
 
 def _get(session: Session, activation_id: int) -> Activation:
@@ -72,3 +72,25 @@ def list_activations(
     rows, total = paginate(session, query, page=page, page_size=page_size)
     return Page(items=[ActivationRead.model_validate(r) for r in rows], total=total,
                 page=page, page_size=page_size)
+
+
+def newest_id(session: Session) -> int:
+    """The id of the newest activation (0 when none): what a switch starts comes after it."""
+    return int(session.execute(select(func.max(Activation.id))).scalar_one() or 0)
+
+
+def latest_by_area(session: Session, *, principal: Principal, within: str | None = None,
+                   after_id: int = 0) -> dict[str, ActivationRead]:
+    """The newest activation of each area in scope (and in ``within``), by area code;
+    ``after_id`` keeps only those newer than that id (what one switch started)."""
+    require(principal, Permission.ACTIVATION_READ)
+    newest = (select(func.max(Activation.id)).join(Area, Area.id == Activation.area_id)
+              .where(Activation.id > after_id).group_by(Activation.area_id))
+    scope = area_range(principal)
+    if scope is not None:
+        newest = newest.where(Area.path >= scope[0], Area.path < scope[1])
+    if within is not None:
+        low, high = areas.get_area(session, code=within).subtree_bounds()
+        newest = newest.where(Area.path >= low, Area.path < high)
+    rows = session.execute(select(Activation).where(Activation.id.in_(newest))).scalars()
+    return {r.area_code: ActivationRead.model_validate(r) for r in rows}

@@ -31,6 +31,9 @@ PAGE_MODULES = (
     "communitas.web.aid_pages",
     "communitas.web.offer_pages",
     "communitas.web.claim_pages",
+    "communitas.web.activation_pages",
+    "communitas.web.supervision_pages",
+    "communitas.web.metrics_pages",
 )
 
 

@@ -1,8 +1,8 @@
 """Modes and plans: switch an area's level with a reason, see which plan it activates, the
 plan library, one plan, and plan editing with validation errors shown by line.
 
-Activation itself (roles filled, tasks issued, alerts sent) comes with the tasks and alerts
-domains; the switch result shows the plan that applies, where they will hook in.
+The switch result lists what the switch activated (one plan activation per area it
+reached), and each raised area its latest activation, linking to /activations/{id}.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from communitas.auth.permissions import require
 from communitas.auth.roles import Permission
 from communitas.errors import CommunitasError, ImportRejected, NotFound
 from communitas.i18n import _
-from communitas.modes import plan_service
+from communitas.modes import activation_reads, plan_service
 from communitas.modes import service as modes
+from communitas.modes.activation_schemas import ActivationRead
 from communitas.modes.levels import MODE_COLOUR, MODE_LABELS, Mode
 from communitas.modes.machine import MODE_KINDS
 from communitas.modes.plans import dump_plans
@@ -41,7 +42,8 @@ MAX_PLAN_CHARS = 512 * 1024
 
 
 def _modes_page(page: Page, values: dict[str, Any], errors: FormErrors, status: int = 200,
-                switch: ModeSwitchRead | None = None, plan: Any = None) -> Response:
+                switch: ModeSwitchRead | None = None, plan: Any = None,
+                started: dict[str, ActivationRead] | None = None) -> Response:
     within = scope_code(page)
     kinds = tuple(k for k in (AreaKind.DISTRICT, AreaKind.STREET, AreaKind.COMMUNITY)
                   if k in MODE_KINDS)
@@ -54,7 +56,10 @@ def _modes_page(page: Page, values: dict[str, Any], errors: FormErrors, status: 
                   levels=[(m.value, MODE_LABELS[m], MODE_COLOUR[m]) for m in Mode],
                   hazards=[(h, labels.HAZARD[h]) for h in HAZARDS], labels=labels,
                   switch=switch, plan=plan, mode_labels=MODE_LABELS,
-                  can_set=page.can(Permission.MODE_SET))
+                  can_set=page.can(Permission.MODE_SET), started=started or {},
+                  activations=activation_reads.latest_by_area(
+                      page.session, principal=page.staff, within=within)
+                  if page.can(Permission.ACTIVATION_READ) else {})
 
 
 @router.get("/modes")
@@ -81,6 +86,7 @@ def switch_mode(page: StaffDep, form: FormDep) -> Response:
         errors.from_validation(exc, {"level": "level", "reason": "reason", "hazard": "hazard"})
     if errors or data is None:
         return _modes_page(page, values, errors, status=422)
+    before = activation_reads.newest_id(page.session)
     try:
         switch = modes.set_mode(page.session, principal=page.staff, code=values["area"],
                                 data=data)
@@ -92,8 +98,11 @@ def switch_mode(page: StaffDep, form: FormDep) -> Response:
         return _modes_page(page, values, errors, status=exc.status)
     page.session.commit()
     plan = _plan_for(page, switch)
+    started = activation_reads.latest_by_area(
+        page.session, principal=page.staff, within=switch.area_code, after_id=before) \
+        if page.can(Permission.ACTIVATION_READ) else {}
     return _modes_page(page, {"area": values["area"], "level": "", "reason": "", "hazard": ""},
-                       FormErrors(page.locale), switch=switch, plan=plan)
+                       FormErrors(page.locale), switch=switch, plan=plan, started=started)
 
 
 def _plan_for(page: Page, switch: ModeSwitchRead) -> Any:
@@ -121,7 +130,8 @@ def mode_history(code: str, page: StaffDep) -> Response:
     return render(page, "mode_history.html", title=page.t("Mode history"), area=area,
                   mode=modes.get_effective_mode(page.session, code=code), history=history,
                   mode_labels=MODE_LABELS, labels=labels,
-                  can_set=page.can(Permission.MODE_SET, area.path))
+                  can_set=page.can(Permission.MODE_SET, area.path),
+                  can_read_activations=page.can(Permission.ACTIVATION_READ, area.path))
 
 
 # --- plans ----------------------------------------------------------------------------------
