@@ -4,12 +4,18 @@ screenshots and page load times (Performance API navigation timing)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.servers import communitas_server
+import pytest
+from sqlalchemy.orm import Session
+
+from communitas.db import make_engine, make_session_factory, migrate, unit_of_work
+from communitas.demo import loader
+from tests.conftest import TEST_SECRET
+from tests.servers import communitas_server, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
@@ -17,6 +23,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "tmp" / "artifacts"
 TIMINGS: list[dict[str, Any]] = []
+PASSWORD = loader.DEMO_PASSWORD
+COMMUNITY = "310115001001"  # the demo committee's community, in the dispatcher's street
+STREET = "310115001000"
+# Every browser test module starts with ``pytestmark = BROWSER_MARKS``.
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="Debian's Chromium is not installed at /usr/bin/chromium "
+                              "(apt-get install -y chromium; .ci/run does it)"),
+]
 
 _NAVIGATION = """() => {
   const n = performance.getEntriesByType('navigation')[0];
@@ -33,6 +49,32 @@ def serve(url: str, port: int, log: Path, secret: str) -> Iterator[str]:
     with communitas_server(url, port, log, secret=secret, args=("--no-scheduler",),
                            env={"COMMUNITAS_MAP_REFRESH_SECONDS": "2"}):
         yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def demo_server(directory: Path, prepare: Callable[[Session], object] | None = None
+                ) -> Iterator[str]:
+    """The demo district (seed 42) in a fresh SQLite file under ``directory``, with
+    ``prepare`` run on it first, served on a free port; yields the base URL."""
+    url = f"sqlite:///{directory / 'demo.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    with unit_of_work(make_session_factory(engine)) as session:
+        loader.build_demo(session, seed=loader.DEMO_SEED, scale="district")
+        if prepare is not None:
+            prepare(session)
+    engine.dispose()
+    with serve(url, free_port(), directory / "server.log", TEST_SECRET) as base:
+        yield base
+
+
+def sign_in(page: Any, username: str) -> None:
+    """Sign in through the form with a demo login."""
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state("load")
 
 
 def record_timing(page: Any, label: str) -> dict[str, Any]:

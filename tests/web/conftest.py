@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -44,6 +45,37 @@ def app(engine: Engine, settings: Settings, session_factory: sessionmaker[Sessio
 def visitor(app: FastAPI) -> Callable[..., Visitor]:
     """A new browser for one person: ``visitor()`` or ``visitor(language="en")``."""
     return lambda **kwargs: Visitor(app, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, for one module of browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.web.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def person(chromium: Any, server: str) -> Iterator[Callable[..., Any]]:
+    """A new browser profile (cookies of its own), reading Simplified Chinese, on the
+    module's ``server``: ``person()`` is a phone, ``person(1280, 900)`` a desk."""
+    contexts = []
+
+    def open_page(width: int = 412, height: int = 915) -> Any:
+        context = chromium.new_context(base_url=server, locale="zh-CN",
+                                       viewport={"width": width, "height": height})
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

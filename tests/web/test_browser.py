@@ -14,73 +14,26 @@ from typing import Any
 import pytest
 
 from communitas.auth.roles import ROLE_PERMISSIONS, Role
-from communitas.db import make_engine, make_session_factory, migrate, unit_of_work
-from communitas.demo import loader
 from communitas.web import PAGE_MODULES
 from communitas.web.nav import NAV
-from tests.conftest import TEST_SECRET
-from tests.servers import free_port
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, record_timing, serve, shoot
+from tests.web.browser import (
+    BROWSER_MARKS,
+    COMMUNITY,
+    STREET,
+    demo_server,
+    record_timing,
+    shoot,
+    sign_in,
+)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="Debian's Chromium is not installed at /usr/bin/chromium "
-                              "(apt-get install -y chromium; .ci/run does it)"),
-]
+pytestmark = BROWSER_MARKS
 
-COMMUNITY = "310115001001"  # the demo committee's community, in the dispatcher's street
-STREET = "310115001000"
-PASSWORD = loader.DEMO_PASSWORD
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The demo district (seed 42) in a fresh SQLite file, served on a free port."""
-    directory = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{directory / 'demo.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    with unit_of_work(make_session_factory(engine)) as session:
-        loader.build_demo(session, seed=loader.DEMO_SEED, scale="district")
-    engine.dispose()
-    with serve(url, free_port(), directory / "server.log", TEST_SECRET) as base:
+    with demo_server(tmp_path_factory.mktemp("browser")) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def person(chromium: Any, server: str) -> Iterator[Any]:
-    """A new browser profile (cookies of its own), reading Simplified Chinese."""
-    contexts = []
-
-    def open_page(width: int = 412, height: int = 915) -> Any:
-        context = chromium.new_context(base_url=server, locale="zh-CN",
-                                       viewport={"width": width, "height": height})
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def _sign_in(page: Any, username: str) -> None:
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_load_state("load")
 
 
 def test_a_request_from_the_form_to_confirmed_delivery(person: Any) -> None:
@@ -107,7 +60,7 @@ def test_a_request_from_the_form_to_confirmed_delivery(person: Any) -> None:
     record_timing(follower, "follow a request")
 
     dispatcher = person(1280, 900)
-    _sign_in(dispatcher, "dispatcher")
+    sign_in(dispatcher, "dispatcher")
     assert dispatcher.url.endswith("/queue")
     dispatcher.goto("/queue")  # measured on its own, not with the sign-in before it
     record_timing(dispatcher, "request queue")
@@ -139,7 +92,7 @@ def test_a_request_from_the_form_to_confirmed_delivery(person: Any) -> None:
 def test_a_commander_raises_a_street_to_level_ii_and_sees_tasks_and_alerts(
         person: Any) -> None:
     wall = person(1920, 1080)  # the command centre's wall display
-    _sign_in(wall, "district")
+    sign_in(wall, "district")
     assert wall.url.endswith("/map")
     wall.goto("/map")
     wall.wait_for_selector("body[data-map-ready='1']")
@@ -214,7 +167,7 @@ def test_page_load_times_are_recorded(person: Any, username: str) -> None:
     """Every menu page of every demo login, each opened once on the demo district.
     Measured, not asserted: the table is printed at the end of the run."""
     page = person(1280, 900)
-    _sign_in(page, username)
+    sign_in(page, username)
     paths = _menu_paths(DEMO_LOGINS[username])
     assert paths, "every role has a menu"
     for path in paths:

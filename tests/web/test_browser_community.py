@@ -11,16 +11,15 @@ from typing import Any
 
 import pytest
 
-from tests.servers import free_port
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, record_timing, serve, shoot
-from tests.web.test_browser import _sign_in
+from tests.web.browser import (
+    BROWSER_MARKS,
+    demo_server,
+    record_timing,
+    shoot,
+    sign_in,
+)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="Debian's Chromium is not installed at /usr/bin/chromium "
-                              "(apt-get install -y chromium; .ci/run does it)"),
-]
+pytestmark = BROWSER_MARKS
 
 RUMOUR = "听说超市的大米都被抢光了，快去囤货"
 VERDICT_ZH, VERDICT_EN = "各超市大米供应充足，请勿抢购。", "Supermarkets have plenty of rice."
@@ -28,51 +27,14 @@ VERDICT_ZH, VERDICT_EN = "各超市大米供应充足，请勿抢购。", "Super
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from communitas.db import make_engine, make_session_factory, migrate, unit_of_work
-    from communitas.demo import loader
-    from tests.conftest import TEST_SECRET
-
-    directory = tmp_path_factory.mktemp("browser-community")
-    url = f"sqlite:///{directory / 'demo.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    with unit_of_work(make_session_factory(engine)) as session:
-        loader.build_demo(session, seed=loader.DEMO_SEED, scale="district")
-    engine.dispose()
-    with serve(url, free_port(), directory / "server.log", TEST_SECRET) as base:
+    with demo_server(tmp_path_factory.mktemp("browser-community")) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def person(chromium: Any, server: str) -> Iterator[Any]:
-    contexts = []
-
-    def open_page(width: int = 412, height: int = 915) -> Any:
-        context = chromium.new_context(base_url=server, locale="zh-CN",
-                                       viewport={"width": width, "height": height})
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def test_a_rumour_from_a_phone_to_a_rebuttal_approved_by_a_second_person(
         person: Any) -> None:
     resident = person()  # a phone screen
-    _sign_in(resident, "resident")
+    sign_in(resident, "resident")
     resident.goto("/offer")
     record_timing(resident, "offer help (resident)")
     resident.check("input[name=direction][value=offer]")
@@ -91,7 +53,7 @@ def test_a_rumour_from_a_phone_to_a_rebuttal_approved_by_a_second_person(
     shoot(resident, "22-rumour-reported")
 
     committee = person(1280, 900)
-    _sign_in(committee, "committee")
+    sign_in(committee, "committee")
     committee.goto("/claims")
     record_timing(committee, "rumours (committee)")
     item = committee.locator("li.request", has_text=RUMOUR)
@@ -107,7 +69,7 @@ def test_a_rumour_from_a_phone_to_a_rebuttal_approved_by_a_second_person(
     shoot(committee, "23-own-approval-refused")
 
     street = person(1280, 900)
-    _sign_in(street, "street")
+    sign_in(street, "street")
     street.goto("/claims?status=all")
     record_timing(street, "rumours, every status (street)")
     item = street.locator("li.request", has_text=RUMOUR)
@@ -134,14 +96,14 @@ def test_a_rumour_from_a_phone_to_a_rebuttal_approved_by_a_second_person(
 
 def test_mutual_aid_pairs_for_the_committee_and_the_district(person: Any) -> None:
     committee = person(1280, 900)
-    _sign_in(committee, "committee")
+    sign_in(committee, "committee")
     committee.goto("/mutual-aid")
     record_timing(committee, "mutual aid (committee)")
     assert committee.locator("#pair-list tr[data-status=active]").count() >= 1
     assert committee.locator("#enrolment-list tr").count() >= 2
     shoot(committee, "26-mutual-aid")
     district = person(1280, 900)
-    _sign_in(district, "district")
+    sign_in(district, "district")
     district.goto("/mutual-aid")
     record_timing(district, "mutual aid (district, 300 communities)")
     assert district.locator("#pair-list tr[data-status=active]").count() >= 1

@@ -10,60 +10,22 @@ from typing import Any
 
 import pytest
 
-from tests.servers import free_port
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, record_timing, serve, shoot
-from tests.web.test_browser import COMMUNITY, PASSWORD, _sign_in
+from tests.web.browser import (
+    BROWSER_MARKS,
+    COMMUNITY,
+    demo_server,
+    record_timing,
+    shoot,
+    sign_in,
+)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="Debian's Chromium is not installed at /usr/bin/chromium "
-                              "(apt-get install -y chromium; .ci/run does it)"),
-]
-assert PASSWORD
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from communitas.db import make_engine, make_session_factory, migrate, unit_of_work
-    from communitas.demo import loader
-    from tests.conftest import TEST_SECRET
-
-    directory = tmp_path_factory.mktemp("browser-notices")
-    url = f"sqlite:///{directory / 'demo.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    with unit_of_work(make_session_factory(engine)) as session:
-        loader.build_demo(session, seed=loader.DEMO_SEED, scale="district")
-    engine.dispose()
-    with serve(url, free_port(), directory / "server.log", TEST_SECRET) as base:
+    with demo_server(tmp_path_factory.mktemp("browser-notices")) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def person(chromium: Any, server: str) -> Iterator[Any]:
-    contexts = []
-
-    def open_page(width: int = 412, height: int = 915) -> Any:
-        context = chromium.new_context(base_url=server, locale="zh-CN",
-                                       viewport={"width": width, "height": height})
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def _draw_square_inside(page: Any, code: str) -> None:
@@ -78,7 +40,7 @@ def _draw_square_inside(page: Any, code: str) -> None:
 
 def test_a_public_notice_from_the_map_to_the_residents_page(person: Any) -> None:
     author = person(1280, 900)
-    _sign_in(author, "committee")
+    sign_in(author, "committee")
     author.goto("/notices/new")
     author.wait_for_selector("#notice-map[data-ready='1']")
     record_timing(author, "compose a notice (committee)")
@@ -99,7 +61,7 @@ def test_a_public_notice_from_the_map_to_the_residents_page(person: Any) -> None
     assert author.get_attribute("#notice-state", "data-state") == "draft"
 
     approver = person(1280, 900)
-    _sign_in(approver, "street")
+    sign_in(approver, "street")
     approver.goto(f"/{notice_path}")
     approver.click("#approve")
     assert approver.get_attribute("#notice-state", "data-state") == "approved"
@@ -115,7 +77,7 @@ def test_a_public_notice_from_the_map_to_the_residents_page(person: Any) -> None
     record_timing(passer_by, "area notices (public)")
     assert "暴雨蓝色预警" in passer_by.inner_text("#area-notices")
     resident = person()
-    _sign_in(resident, "resident")
+    sign_in(resident, "resident")
     resident.goto("/area-notices")
     assert resident.url.endswith(f"/area-notices/{COMMUNITY}")
     assert "暴雨蓝色预警" in resident.inner_text("#area-notices")
@@ -125,7 +87,7 @@ def test_a_public_notice_from_the_map_to_the_residents_page(person: Any) -> None
     resident.click("#lang-switch")
 
     wall = person(1920, 1080)
-    _sign_in(wall, "district")
+    sign_in(wall, "district")
     wall.goto("/map")
     wall.check("input.layer-toggle[value=alerts]")
     wall.wait_for_function("Number(document.getElementById('total-alerts').textContent) >= 1",
@@ -135,7 +97,7 @@ def test_a_public_notice_from_the_map_to_the_residents_page(person: Any) -> None
 
 def test_the_tasks_board_a_sweep_and_my_tasks(person: Any) -> None:
     committee = person(1280, 900)
-    _sign_in(committee, "committee")
+    sign_in(committee, "committee")
     committee.goto("/tasks")
     record_timing(committee, "tasks board (committee)")
     assert committee.locator(".board-column").count() == 7
@@ -145,7 +107,7 @@ def test_the_tasks_board_a_sweep_and_my_tasks(person: Any) -> None:
     record_timing(committee, "a sweep (committee)")
     shoot(committee, "15-sweep")
     grid = person()
-    _sign_in(grid, "grid")
+    sign_in(grid, "grid")
     grid.goto("/tasks/mine")
     record_timing(grid, "my tasks (grid worker)")
     assert grid.locator("#my-tasks li").count() >= 1
@@ -155,7 +117,7 @@ def test_the_tasks_board_a_sweep_and_my_tasks(person: Any) -> None:
 def test_district_page_load_times_are_recorded(person: Any) -> None:
     """The widest scope: every community of the district on the compose map and lists."""
     page = person(1280, 900)
-    _sign_in(page, "district")
+    sign_in(page, "district")
     for path in ("/tasks", "/sweeps", "/notices", "/notices/new", "/notices/import"):
         page.goto(path)
         assert page.locator("main").count() == 1

@@ -11,73 +11,41 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
-from tests.servers import free_port
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, record_timing, serve, shoot
-from tests.web.test_browser import COMMUNITY, STREET, _sign_in
+from communitas.actors import service as actors
+from communitas.actors.schemas import PersonCreate
+from communitas.auth.permissions import SYSTEM
+from tests.web.browser import (
+    BROWSER_MARKS,
+    COMMUNITY,
+    STREET,
+    demo_server,
+    record_timing,
+    shoot,
+    sign_in,
+)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="Debian's Chromium is not installed at /usr/bin/chromium "
-                              "(apt-get install -y chromium; .ci/run does it)"),
-]
+pytestmark = BROWSER_MARKS
 
 CADRE = "WEB-CADRE-1"
 
 
+def _add_cadre(session: Session) -> None:
+    actors.create_people(session, principal=SYSTEM, items=[PersonCreate(
+        code=CADRE, kind="cadre", name_zh="下沉干部甲", name_en="Cadre A",
+        area_code=COMMUNITY)])
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from communitas.actors import service as actors
-    from communitas.actors.schemas import PersonCreate
-    from communitas.auth.permissions import SYSTEM
-    from communitas.db import make_engine, make_session_factory, migrate, unit_of_work
-    from communitas.demo import loader
-    from tests.conftest import TEST_SECRET
-
-    directory = tmp_path_factory.mktemp("browser-reports")
-    url = f"sqlite:///{directory / 'demo.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    with unit_of_work(make_session_factory(engine)) as session:
-        loader.build_demo(session, seed=loader.DEMO_SEED, scale="district")
-        actors.create_people(session, principal=SYSTEM, items=[PersonCreate(
-            code=CADRE, kind="cadre", name_zh="下沉干部甲", name_en="Cadre A",
-            area_code=COMMUNITY)])
-    engine.dispose()
-    with serve(url, free_port(), directory / "server.log", TEST_SECRET) as base:
+    with demo_server(tmp_path_factory.mktemp("browser-reports"), _add_cadre) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def person(chromium: Any, server: str) -> Iterator[Any]:
-    contexts = []
-
-    def open_page(width: int = 412, height: int = 915) -> Any:
-        context = chromium.new_context(base_url=server, locale="zh-CN",
-                                       viewport={"width": width, "height": height})
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def test_a_switch_its_report_a_cadre_sent_down_and_the_participation(person: Any) -> None:
     commander = person(1280, 900)
-    _sign_in(commander, "district")
+    sign_in(commander, "district")
     commander.goto("/modes")
     commander.select_option("#area", STREET)
     commander.select_option("#level", "level_ii")
@@ -98,7 +66,7 @@ def test_a_switch_its_report_a_cadre_sent_down_and_the_participation(person: Any
     record_timing(commander, "activations (district)")
 
     street = person()  # a phone screen
-    _sign_in(street, "street")
+    sign_in(street, "street")
     street.goto("/supervision")
     record_timing(street, "supervision (street, phone)")
     street.fill("#person_code", CADRE)
@@ -115,7 +83,7 @@ def test_a_switch_its_report_a_cadre_sent_down_and_the_participation(person: Any
     shoot(street, "23-supervision-phone")
 
     committee = person()
-    _sign_in(committee, "committee")
+    sign_in(committee, "committee")
     committee.goto("/metrics")
     record_timing(committee, "participation (committee, phone)")
     assert committee.locator("#figures").count() == 1
