@@ -50,7 +50,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
@@ -110,6 +110,7 @@ class PhaseResult:
     send_lag_p99_ms: float | None
     server_cpu_ms_per_ok: float | None
     client_cpu_s: float
+    client_cpu_ms_per_request: float | None
     meets_target: bool
 
 
@@ -144,95 +145,159 @@ def _requests(world: World, count: int, port: int, seed: int) -> list[bytes]:
     return out
 
 
-async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
-    """Status, body and whether the server will close the connection."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.split(b"\r\n")
-    code = int(lines[0].split(b" ", 2)[1])
-    length, close, chunked = 0, False, False
-    for line in lines[1:]:
-        name, _sep, value = line.partition(b":")
-        name = name.strip().lower()
-        if name == b"content-length":
-            length = int(value)
-        elif name == b"connection":
-            close = value.strip().lower() == b"close"
-        elif name == b"transfer-encoding":
-            chunked = b"chunked" in value.lower()
-    if not chunked:
-        return code, await reader.readexactly(length), close
-    parts = []
-    while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
-        parts.append(await reader.readexactly(size))
-        await reader.readexactly(2)
-    await reader.readuntil(b"\r\n")
-    return code, b"".join(parts), close
-
-
 UNSENT, IN_FLIGHT, TRANSPORT = 0, -1, -2
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection with at most one request in flight.
+
+    Just enough of a client for this server's answers (a status line, headers with a
+    Content-Length, a body): a callback per read and a few byte searches, no streams."""
+
+    def __init__(self, load: _Load) -> None:
+        self.load = load
+        self.transport: asyncio.Transport | None = None
+        self.current = -1
+        self.buffer = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def send(self, i: int) -> None:
+        self.current, self.buffer = i, b""
+        assert self.transport is not None
+        self.transport.write(self.load.requests[i])
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self.buffer + data if self.buffer else data
+        end = buffer.find(b"\r\n\r\n")
+        if end < 0:
+            self.buffer = buffer
+            return
+        head = buffer[:end].lower()
+        start = head.find(b"\r\ncontent-length:")
+        if start < 0:  # not an answer this client understands (chunked, say)
+            self.buffer = b""
+            self._fail()
+            return
+        stop = head.find(b"\r\n", start + 2)
+        length = int(head[start + 17:stop if stop > 0 else len(head)])
+        if len(buffer) < end + 4 + length:
+            self.buffer = buffer
+            return
+        self.buffer = b""
+        body = buffer[end + 4:end + 4 + length]
+        i, self.current = self.current, -1
+        close = b"\r\nconnection: close" in head
+        self.load.answered(self, i, int(buffer[9:12]), body, close)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        self._fail()
+        self.load.lost(self)
+
+    def _fail(self) -> None:
+        if self.current >= 0:
+            i, self.current = self.current, -1
+            self.load.failed(i)
+        if self.transport is not None:
+            self.transport.close()
+
+
+class _Load:
+    """Open-loop pacing over a pool of connections, with timestamps of every request."""
+
+    def __init__(self, port: int, requests: list[bytes], rate: float, connections: int) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.port, self.requests, self.rate, self.connections = port, requests, rate, connections
+        n = len(requests)
+        self.status = [UNSENT] * n
+        self.sent_at = [math.nan] * n
+        self.done_at = [math.nan] * n
+        self.merged = self.finished = self.next_due = 0
+        self.idle: list[_Connection] = []
+        self.backlog: deque[int] = deque()
+        self.start = 0.0
+        self.all_done = self.loop.create_future()
+        self.opened = 0
+
+    async def open(self, k: int) -> None:
+        source = f"127.0.{1 + k // 250}.{2 + k % 250}"
+        try:
+            _transport, conn = await self.loop.create_connection(
+                lambda: _Connection(self), "127.0.0.1", self.port, local_addr=(source, 0))
+        except OSError:
+            self.loop.call_later(0.05, lambda: self.loop.create_task(self.open(k)))
+            return
+        self.opened += 1
+        self.ready(conn)
+
+    def ready(self, conn: _Connection) -> None:
+        if self.backlog:
+            self._send(conn, self.backlog.popleft())
+        else:
+            self.idle.append(conn)
+
+    def _send(self, conn: _Connection, i: int) -> None:
+        self.sent_at[i] = self.loop.time() - self.start
+        self.status[i] = IN_FLIGHT
+        conn.send(i)
+
+    def tick(self) -> None:
+        """Send (or queue) everything due by now; come back when the next one is due."""
+        n, now = len(self.requests), self.loop.time() - self.start
+        i = self.next_due
+        while i < n and i / self.rate <= now:
+            if self.idle:
+                self._send(self.idle.pop(), i)
+            else:
+                self.backlog.append(i)
+            i += 1
+        self.next_due = i
+        if i < n:
+            self.loop.call_at(self.start + i / self.rate, self.tick)
+
+    def answered(self, conn: _Connection, i: int, code: int, body: bytes, close: bool) -> None:
+        self.done_at[i], self.status[i] = self.loop.time() - self.start, code
+        self.merged += code == 201 and b'"merged_into":null' not in body
+        self._finish()
+        if close:
+            conn._fail()
+        else:
+            self.ready(conn)
+
+    def failed(self, i: int) -> None:
+        self.status[i], self.done_at[i] = TRANSPORT, self.loop.time() - self.start
+        self._finish()
+
+    def lost(self, conn: _Connection) -> None:
+        if conn in self.idle:
+            self.idle.remove(conn)
+        if not self.all_done.done():  # a fresh connection from the same source
+            self.loop.create_task(self.open(self.opened))
+
+    def _finish(self) -> None:
+        self.finished += 1
+        if self.finished == len(self.requests) and not self.all_done.done():
+            self.all_done.set_result(None)
 
 
 async def _load(port: int, requests: list[bytes], rate: float, connections: int,
                 grace: float) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
+    load = _Load(port, requests, rate, connections)
+    await asyncio.gather(*(load.open(k) for k in range(connections)))
+    load.start = load.loop.time() + 0.2
+    load.loop.call_at(load.start, load.tick)
     n = len(requests)
-    status = [UNSENT] * n
-    sent_at = [math.nan] * n
-    done_at = [math.nan] * n
-    merged = finished = 0
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    start = loop.time() + 0.5
-
-    async def dispatch() -> None:
-        i = 0
-        while i < n:
-            now = loop.time() - start
-            while i < n and i / rate <= now:
-                queue.put_nowait(i)
-                i += 1
-            if i < n:
-                await asyncio.sleep(min(max(i / rate - now, 0.0), 0.002))
-
-    async def worker(k: int) -> None:
-        nonlocal merged, finished
-        source = f"127.0.{1 + k // 250}.{2 + k % 250}"
-        stream: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-        while True:
-            i = await queue.get()
-            sent_at[i] = loop.time() - start
-            status[i] = IN_FLIGHT
-            try:
-                if stream is None:
-                    stream = await asyncio.open_connection("127.0.0.1", port,
-                                                           local_addr=(source, 0))
-                reader, writer = stream
-                writer.write(requests[i])
-                code, body, close = await _read_response(reader)
-            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-                    ValueError):
-                status[i], done_at[i] = TRANSPORT, loop.time() - start
-                finished += 1
-                if stream is not None:
-                    stream[1].close()
-                stream = None
-                continue
-            done_at[i], status[i] = loop.time() - start, code
-            finished += 1
-            merged += code == 201 and b'"merged_into":null' not in body
-            if close:
-                writer.close()
-                stream = None
-
-    workers = [asyncio.create_task(worker(k)) for k in range(connections)]
-    deadline = start + n / rate + grace
-    await dispatch()
-    while finished < n and loop.time() < deadline:
-        await asyncio.sleep(0.01)
-    for task in workers:
-        task.cancel()
-    await asyncio.gather(*workers, return_exceptions=True)
-    return {"status": status, "due": [i / rate for i in range(n)], "sent": sent_at,
-            "done": done_at, "merged": merged}
+    with suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(load.all_done),
+                               load.start + n / rate + grace - load.loop.time())
+    load.all_done.cancel()
+    for conn in load.idle:
+        if conn.transport is not None:
+            conn.transport.close()
+    return {"status": load.status, "due": [i / rate for i in range(n)], "sent": load.sent_at,
+            "done": load.done_at, "merged": load.merged}
 
 
 def _loadgen(out: Connection, port: int, world: World, phase: Phase, connections: int,
@@ -447,7 +512,9 @@ def _summarise(backend: str, phase: Phase, raw: dict[str, Any], cpu_before: floa
         p95_ms=_percentile(latencies, 95), p99_ms=p99,
         max_ms=latencies[-1] if latencies else None,
         send_lag_p99_ms=_percentile(lags, 99), server_cpu_ms_per_ok=server_cpu,
-        client_cpu_s=raw["client_cpu_s"], meets_target=meets)
+        client_cpu_s=raw["client_cpu_s"],
+        client_cpu_ms_per_request=raw["client_cpu_s"] / len(status) * 1000 if status else None,
+        meets_target=meets)
 
 
 def _bench_backend(backend: str, phases: list[Phase], args: argparse.Namespace,
@@ -493,12 +560,14 @@ def _ms(value: float | None) -> str:
 def _table(results: list[PhaseResult], title: str) -> Table:
     table = Table(title=title)
     for column in ("backend", "phase", "target /s", "achieved /s", "ok", "errors", "not sent",
-                   "p50 ms", "p95 ms", "p99 ms", "server CPU ms/ok", "meets target"):
+                   "p50 ms", "p95 ms", "p99 ms", "server CPU ms/ok", "client CPU ms/req",
+                   "meets target"):
         table.add_column(column, justify="left" if column in ("backend", "phase") else "right")
     for r in results:
         table.add_row(r.backend, r.phase, f"{r.target_rate:,.0f}", f"{r.achieved_rate:,.0f}",
                       f"{r.ok:,}", f"{r.errors:,}", f"{r.not_sent:,}", _ms(r.p50_ms),
                       _ms(r.p95_ms), _ms(r.p99_ms), _ms(r.server_cpu_ms_per_ok),
+                      f"{r.client_cpu_ms_per_request or 0:.3f}",
                       "yes" if r.meets_target else "no")
     return table
 
@@ -518,10 +587,13 @@ def main() -> None:
     parser.add_argument("--grace", type=float, default=10.0,
                         help="seconds after the last due time before unsent/in-flight "
                              "requests are given up")
+    parser.add_argument("--phase", choices=["throughput", "latency", "both"], default="both",
+                        help="run one phase only")
     args = parser.parse_args()
     duration = 3.0 if args.quick else args.duration
-    phases = [Phase("throughput", THROUGHPUT_RATE, duration),
-              Phase("latency", LATENCY_RATE, duration)]
+    phases = [Phase(name, rate, duration) for name, rate in
+              (("throughput", THROUGHPUT_RATE), ("latency", LATENCY_RATE))
+              if args.phase in (name, "both")]
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     results: list[PhaseResult] = []
     info: dict[str, Any] = {}
