@@ -254,8 +254,9 @@ class _Load:
                 self.backlog.append(i)
             i += 1
         self.next_due = i
-        if i < n:
-            self.loop.call_at(self.start + i / self.rate, self.tick)
+        if i < n:  # whole milliseconds: the loop's timers have no finer grain (no spinning)
+            wait = self.start + i / self.rate - self.loop.time()
+            self.loop.call_later(max(math.ceil(wait * 1000), 1) / 1000, self.tick)
 
     def answered(self, conn: _Connection, i: int, code: int, body: bytes, close: bool) -> None:
         self.done_at[i], self.status[i] = self.loop.time() - self.start, code

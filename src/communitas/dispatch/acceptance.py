@@ -114,7 +114,9 @@ class Submission:
 def new_reference(now: datetime) -> str:
     """R + the China date + 8 random base32 characters (40 bits): R20261128-7KQ3M9XP."""
     day = now.astimezone(CHINA_TZ).strftime("%Y%m%d")
-    return f"R{day}-" + "".join(secrets.choice(_ALPHABET) for _i in range(8))
+    # One read of the system's randomness (40 bits, 5 per character), not one per character.
+    bits = int.from_bytes(secrets.token_bytes(5))
+    return f"R{day}-" + "".join(_ALPHABET[(bits >> shift) & 31] for shift in range(35, -1, -5))
 
 
 def _phone_hash(phone: str | None) -> str | None:
@@ -392,11 +394,15 @@ def _write(session: Session, drafts: list[_Draft]) -> list[int]:
     """Multi-row INSERTs of requests and their lines; the new ids in order."""
     # Table-level INSERTs on the session's connection: the ORM's bulk path costs more
     # than the database does here.
+    # RETURNING is matched by reference, not by parameter order: asking SQLAlchemy to sort
+    # it made SQLite (which has no sentinel column here) insert one row per statement.
     connection = session.connection()
     requests = cast(Table, ResourceRequest.__table__)
-    ids = list(connection.execute(
-        insert(requests).returning(requests.c.id, sort_by_parameter_order=True),
-        [draft.values for draft in drafts]).scalars())
+    by_reference = {str(reference): int(request_id) for reference, request_id in
+                    connection.execute(insert(requests).returning(requests.c.reference,
+                                                                  requests.c.id),
+                                       [draft.values for draft in drafts])}
+    ids = [by_reference[str(draft.values["reference"])] for draft in drafts]
     lines = [{**line, "request_id": request_id}
              for request_id, draft in zip(ids, drafts, strict=True) for line in draft.lines]
     if lines:
