@@ -143,13 +143,16 @@ def _count_submissions(session: Session, clients: list[str], now: datetime,
     start = datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=now.tzinfo)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     arrivals = sorted(Counter(clients).items())
-    upsert = dialect.insert(RateLimitWindow).values(
-        [{"client_key": key, "window_start": start, "count": n} for key, n in arrivals])
+    # Rows as parameters, not .values([...]): the statement stays the same from batch to
+    # batch, so it is compiled once (a multi-VALUES statement is compiled every time).
+    upsert = dialect.insert(RateLimitWindow)
     upsert = upsert.on_conflict_do_update(
         index_elements=["client_key", "window_start"],
         set_={"count": RateLimitWindow.count + upsert.excluded.count}
     ).returning(RateLimitWindow.client_key, RateLimitWindow.count)
-    counted = {key: count for key, count in session.execute(upsert)}
+    counted = {key: count for key, count in session.connection().execute(
+        upsert, [{"client_key": key, "window_start": start, "count": n}
+                 for key, n in arrivals])}
     totals = {key: counted[key] - n for key, n in arrivals}
     allowed = []
     for key in clients:
