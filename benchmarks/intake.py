@@ -109,6 +109,7 @@ class PhaseResult:
     max_ms: float | None
     send_lag_p99_ms: float | None
     server_cpu_ms_per_ok: float | None
+    server_cpu_ms_per_ok_by_thread: dict[str, float] | None
     client_cpu_s: float
     client_cpu_ms_per_request: float | None
     meets_target: bool
@@ -326,19 +327,30 @@ def _percentile(ordered: list[float], p: float) -> float | None:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
-def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU of a process and its children (the API workers), Linux /proc."""
-    total = 0
+def _cpu_seconds(pid: int) -> dict[str, float] | None:
+    """User + system CPU seconds of a process and its children (the API workers), Linux
+    /proc, per kind of thread: ``loop`` (each process's main thread: HTTP and the event
+    loop) and ``threads`` (the others: chiefly the intake writer — acceptance, and triage in
+    its spare time — plus the scheduler and the thread pool)."""
+    totals = {"loop": 0.0, "threads": 0.0}
     found = False
+    tick = os.sysconf("SC_CLK_TCK")
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if stat.parent.name == str(pid) or fields[1] == str(pid):
-            total += int(fields[11]) + int(fields[12])
-            found = True
-    return total / os.sysconf("SC_CLK_TCK") if found else None
+        if stat.parent.name != str(pid) and fields[1] != str(pid):
+            continue
+        found = True
+        for task in (stat.parent / "task").glob("[0-9]*"):
+            try:
+                values = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            kind = "loop" if task.name == stat.parent.name else "threads"
+            totals[kind] += (int(values[11]) + int(values[12])) / tick
+    return totals if found else None
 
 
 def _free_port() -> int:
@@ -471,8 +483,9 @@ def _run_phase(backend: str, phase: Phase, port: int, pid: int, world: World,
     return _summarise(backend, phase, raw, cpu_before, cpu_after)
 
 
-def _summarise(backend: str, phase: Phase, raw: dict[str, Any], cpu_before: float | None,
-               cpu_after: float | None) -> PhaseResult:
+def _summarise(backend: str, phase: Phase, raw: dict[str, Any],
+               cpu_before: dict[str, float] | None, cpu_after: dict[str, float] | None
+               ) -> PhaseResult:
     status, due, sent, done = raw["status"], raw["due"], raw["sent"], raw["done"]
     codes: Counter[str] = Counter()
     latencies, lags, ok_done = [], [], []
@@ -503,9 +516,11 @@ def _summarise(backend: str, phase: Phase, raw: dict[str, Any], cpu_before: floa
         meets = clean and achieved >= 0.99 * phase.rate
     else:
         meets = clean and p99 is not None and p99 <= P99_TARGET_MS
-    server_cpu = None
+    server_cpu = by_thread = None
     if cpu_before is not None and cpu_after is not None and ok:
-        server_cpu = (cpu_after - cpu_before) / ok * 1000
+        by_thread = {kind: round((cpu_after[kind] - cpu_before[kind]) / ok * 1000, 3)
+                     for kind in cpu_after}
+        server_cpu = sum(by_thread.values())
     return PhaseResult(
         backend=backend, phase=phase.name, target_rate=phase.rate, requests=len(status),
         achieved_rate=achieved, ok=ok, errors=errors, not_sent=not_sent,
@@ -513,6 +528,7 @@ def _summarise(backend: str, phase: Phase, raw: dict[str, Any], cpu_before: floa
         p95_ms=_percentile(latencies, 95), p99_ms=p99,
         max_ms=latencies[-1] if latencies else None,
         send_lag_p99_ms=_percentile(lags, 99), server_cpu_ms_per_ok=server_cpu,
+        server_cpu_ms_per_ok_by_thread=by_thread,
         client_cpu_s=raw["client_cpu_s"],
         client_cpu_ms_per_request=raw["client_cpu_s"] / len(status) * 1000 if status else None,
         meets_target=meets)
@@ -558,16 +574,22 @@ def _ms(value: float | None) -> str:
     return "—" if value is None else f"{value:,.1f}"
 
 
+def _split(by_thread: dict[str, float] | None) -> str:
+    return "—" if by_thread is None else f"{by_thread['loop']:.2f} / {by_thread['threads']:.2f}"
+
+
 def _table(results: list[PhaseResult], title: str) -> Table:
     table = Table(title=title)
     for column in ("backend", "phase", "target /s", "achieved /s", "ok", "errors", "not sent",
-                   "p50 ms", "p95 ms", "p99 ms", "server CPU ms/ok", "client CPU ms/req",
+                   "p50 ms", "p95 ms", "p99 ms", "server CPU ms/ok", "loop / threads",
+                   "client CPU ms/req",
                    "meets target"):
         table.add_column(column, justify="left" if column in ("backend", "phase") else "right")
     for r in results:
         table.add_row(r.backend, r.phase, f"{r.target_rate:,.0f}", f"{r.achieved_rate:,.0f}",
                       f"{r.ok:,}", f"{r.errors:,}", f"{r.not_sent:,}", _ms(r.p50_ms),
                       _ms(r.p95_ms), _ms(r.p99_ms), _ms(r.server_cpu_ms_per_ok),
+                      _split(r.server_cpu_ms_per_ok_by_thread),
                       f"{r.client_cpu_ms_per_request or 0:.3f}",
                       "yes" if r.meets_target else "no")
     return table
