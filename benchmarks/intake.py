@@ -216,7 +216,9 @@ class _Load:
         self.sent_at = [math.nan] * n
         self.done_at = [math.nan] * n
         self.merged = self.finished = self.next_due = 0
-        self.idle: list[_Connection] = []
+        # FIFO: every connection takes its turn, so none sits idle long enough for the
+        # server's keep-alive timeout to close it under a request being sent.
+        self.idle: deque[_Connection] = deque()
         self.backlog: deque[int] = deque()
         self.start = 0.0
         self.all_done = self.loop.create_future()
@@ -250,7 +252,7 @@ class _Load:
         i = self.next_due
         while i < n and i / self.rate <= now:
             if self.idle:
-                self._send(self.idle.pop(), i)
+                self._send(self.idle.popleft(), i)
             else:
                 self.backlog.append(i)
             i += 1
