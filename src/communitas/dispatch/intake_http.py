@@ -91,6 +91,8 @@ def _pending(scope: Scope, body: bytes) -> Pending | None:
     content_type = key = None
     for name, value in scope["headers"]:
         if name == b"content-type":
+            if content_type is not None:
+                return None
             content_type = value
         elif name == b"idempotency-key":
             if key is not None:
