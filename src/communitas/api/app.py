@@ -66,6 +66,9 @@ def create_app(
     from communitas import web  # the pages: `/` is their home; the API docs stay at /docs
 
     web.install(app)
+    from communitas.dispatch.intake_http import IntakeFastPath
+
+    app.add_middleware(IntakeFastPath)  # the public form's lean path, before any routing
     install_log_redaction()
     return app
 

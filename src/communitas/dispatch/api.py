@@ -25,6 +25,7 @@ from communitas.auth.permissions import Principal, require
 from communitas.auth.roles import Permission
 from communitas.dispatch import fulfilment, intake, suggestion, triage, views
 from communitas.dispatch.acceptance import Pending
+from communitas.dispatch.intake_http import receipt_response
 from communitas.dispatch.intake_writer import IntakeWriter
 from communitas.dispatch.lifecycle import RequestStatus
 from communitas.dispatch.models import ResourceRequest
@@ -46,7 +47,7 @@ from communitas.dispatch.schemas import (
     SuggestedPlan,
     TimersReport,
 )
-from communitas.dispatch.service import DispatchPolicy, requester_token
+from communitas.dispatch.service import DispatchPolicy
 from communitas.pagination import paginate
 from communitas.schemas import Page
 
@@ -97,19 +98,16 @@ async def submit_request(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """The one window for help: signed in or not. Durable once acknowledged; see
-    ``triaged`` in the receipt for whether it has been routed yet."""
+    ``triaged`` in the receipt for whether it has been routed yet.
+
+    Valid anonymous submissions are answered before routing by the same steps in
+    ``dispatch/intake_http.py`` (the lean path); this route answers the rest."""
     writer: IntakeWriter = http.app.state.intake_writer
     client = intake.client_key(user_id=principal.user_id if principal else None,
                                address=http.client.host if http.client else None)
     receipt = await asyncio.wrap_future(writer.submit(Pending(
         data=body, principal=principal, client=client, idempotency_key=idempotency_key)))
-    answer = RequestReceipt(
-        reference=receipt.reference, status=receipt.status, queue_level=receipt.queue_level,
-        merged_into=receipt.merged_into, triaged=receipt.triaged,
-        requester_token=requester_token(writer.policy, receipt.reference),
-        submitted_at=receipt.created_at)
-    return JSONResponse(answer.model_dump(mode="json"), status_code=status.HTTP_200_OK
-                        if receipt.replayed else status.HTTP_201_CREATED)
+    return receipt_response(writer, receipt)
 
 
 @router.get("/api/requests", response_model=Page[RequestSummary])
