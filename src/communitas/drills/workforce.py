@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -115,18 +116,19 @@ class Workforce:
     # --- one round -------------------------------------------------------------------------
 
     def on_round(self, session: Session, event: Any) -> None:
-        """Everything due by now, in its own savepoint: a refusal undoes only this round's
-        workforce steps (and is counted), never the timers' other work."""
+        """Everything due by now, each phase in its own savepoint: a refusal undoes only
+        that phase (and is counted), never the timers' other work or an earlier phase."""
         minute = float(event.minute)
-        try:
-            with session.begin_nested():
-                self._discover(session, minute)
-                self._answer(session, minute)
-                for action in _STEPS:
-                    self._step(session, action, minute)
-        except CommunitasError as exc:
-            key = f"workforce:{exc.code}"
-            self.drill.refusals[key] = self.drill.refusals.get(key, 0) + 1
+        phases: list[Callable[[], None]] = [
+            lambda: self._discover(session, minute), lambda: self._answer(session, minute)]
+        phases += [partial(self._step, session, action, minute) for action in _STEPS]
+        for phase in phases:
+            try:
+                with session.begin_nested():
+                    phase()
+            except CommunitasError as exc:
+                key = f"workforce:{exc.code}"
+                self.drill.refusals[key] = self.drill.refusals.get(key, 0) + 1
 
     def _minute(self, at: datetime) -> float:
         return (at - self.drill.clock.start).total_seconds() / 60

@@ -9,8 +9,11 @@ as if answered one after another, so places go to the earliest answers in that o
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import select
@@ -54,6 +57,42 @@ def _place(task: Task, ref: lookups.AreaRef) -> tuple[float, float] | None:
     return (ref[2], ref[3]) if ref[2] is not None and ref[3] is not None else None
 
 
+class _Pools:
+    """Volunteers loaded once per skill, and those free at a time once per (skill, time),
+    sorted by latitude; ``nearby`` narrows them to the band a reach limit allows.
+
+    Only candidates ``selection.select`` would drop anyway are left out (not free then; or,
+    with a reach limit, no home or a latitude gap alone longer than the reach: the
+    great-circle distance is at least R·|Δlat|), and ``select`` orders its choice totally
+    (distance, then code), so the choice is the one-by-one path's.
+    """
+
+    def __init__(self, session: Session, principal: Principal) -> None:
+        self.session, self.bounds = session, area_range(principal)
+        self.by_skill: dict[str | None, list[Candidate]] = {}
+        self.free: dict[tuple[str | None, datetime], tuple[list[Candidate], list[float],
+                                                            list[Candidate]]] = {}
+
+    def nearby(self, criteria: selection.Criteria) -> list[Candidate]:
+        skill = criteria.skill
+        if skill not in self.by_skill:
+            self.by_skill[skill] = lookups.volunteer_candidates(
+                self.session, bounds=self.bounds, skill=skill)
+        key = (skill, criteria.at)
+        if key not in self.free:
+            free = [c for c in self.by_skill[skill]
+                    if selection.available_at(c.availability, criteria.at)]
+            placed = sorted((c for c in free if c.home is not None),
+                            key=lambda c: c.home[1])  # type: ignore[index]
+            self.free[key] = (free, [c.home[1] for c in placed], placed)  # type: ignore[index]
+        free, lats, placed = self.free[key]
+        if criteria.max_km is None or criteria.place is None:
+            return free
+        band = math.degrees(criteria.max_km / selection.EARTH_RADIUS_KM) * (1 + 1e-6) + 1e-9
+        lat = criteria.place[1]
+        return placed[bisect_left(lats, lat - band):bisect_right(lats, lat + band)]
+
+
 def create_callouts(session: Session, *, principal: Principal,
                     items: Sequence[tuple[int, CallOutCreate]], clock: Clock | None = None
                     ) -> list[CallOut | None]:
@@ -63,7 +102,7 @@ def create_callouts(session: Session, *, principal: Principal,
     tasks = _rows(session, Task, [task_id for task_id, _data in items])
     refs = lookups.area_refs(session, [t.area_id for t in tasks.values()])
     now = (clock or SystemClock()).now()
-    pools: dict[str | None, list[Candidate]] = {}
+    pools = _Pools(session, principal)
     made: list[tuple[CallOut, Task, list[tuple[Candidate, float | None]]]] = []
     result: list[CallOut | None] = []
     for task_id, data in items:
@@ -74,13 +113,10 @@ def create_callouts(session: Session, *, principal: Principal,
         require(principal, Permission.CALLOUT_MANAGE, area_path=ref[1])
         if task.status not in ACTIVE:
             raise Conflict(_("The task is closed"), code="task_closed")
-        if data.skill not in pools:
-            pools[data.skill] = lookups.volunteer_candidates(
-                session, bounds=area_range(principal), skill=data.skill)
         criteria = selection.Criteria(at=data.at or task.due_at or now, place=_place(task, ref),
                                       skill=data.skill, qualification=data.qualification,
                                       max_km=data.max_km)
-        chosen = selection.select(pools[data.skill], criteria, data.invite)
+        chosen = selection.select(pools.nearby(criteria), criteria, data.invite)
         if not chosen:
             result.append(None)
             continue
