@@ -1,6 +1,7 @@
 """Chinese translations of the drill workforce: report labels and the batch task service."""
 
 ZH = {
+    "Activation to first alert, median (min)": "预案启动至首条预警发布用时中位数（分钟）",
     "Completed": "已完成",
     "Tasks by actor kind": "各类主体的任务",
     "Tasks completed": "完成的任务",

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from communitas.drills.metrics import compute, task_metrics, task_shares, time_to_complete
-from communitas.drills.records import DrillRecord, TaskRecord
+from communitas.drills.metrics import (
+    alert_latency,
+    compute,
+    task_metrics,
+    task_shares,
+    time_to_complete,
+)
+from communitas.drills.records import AlertRecord, DrillRecord, TaskRecord
 from communitas.drills.report import render_html
 
 # Three grid-worker tasks (two done), a volunteer's by call-out, one nobody took, one stood down.
@@ -41,3 +47,10 @@ def test_the_report_shows_task_work() -> None:
     assert "Tasks by actor kind" in html and "grid_worker" in html and "66.7%" in html
     zh = render_html(metrics, title="Flood", seed=1, locale="zh_CN")
     assert "各类主体的任务" in zh
+
+
+def test_alert_latency_runs_from_the_activation_request_to_its_first_alert() -> None:
+    alerts = [AlertRecord("A", 0, 0, 2), AlertRecord("B", 30, 45, 1), AlertRecord("C", 60, None)]
+    summary = alert_latency(alerts)
+    assert (summary.count, summary.max, summary.missing) == (2, 15, 1)
+    assert compute(DrillRecord(horizon=120, step=30, alerts=alerts))["alerts_sent"] == 3

@@ -63,6 +63,7 @@ def test_activation_tasks_are_worked_and_verified_by_someone_else(
     assert abs(sum(metrics["task_shares"].values()) - 1) < 1e-5
     assert tasks["time_to_complete"]["count"] == tasks["done"]
     assert metrics["refusals"] == {}
+    assert metrics["alerts_sent"] > 0 and metrics["alert_latency"]["count"] > 0
     assert all(row["unaccounted"] == 0 for row in metrics["stock"].values())
     with factory() as session:
         verified = list(session.execute(select(Task).where(

@@ -24,6 +24,7 @@ from typing import Any
 
 from communitas.drills.deprivation import deprivation_cost
 from communitas.drills.records import (
+    AlertRecord,
     DrillRecord,
     ModeSwitch,
     RequestRecord,
@@ -32,7 +33,8 @@ from communitas.drills.records import (
 )
 
 __all__ = [
-    "Summary", "compute", "first_response", "functionality_curve", "queue_metrics", "recovery_time",
+    "Summary", "alert_latency", "compute", "first_response", "functionality_curve",
+    "queue_metrics", "recovery_time",
     "resilience_loss", "sample_times", "summarise", "switch_latency", "task_metrics",
     "task_shares", "time_to_complete", "time_to_fulfil", "unmet_demand", "work_shares",
 ]
@@ -245,6 +247,13 @@ def switch_latency(switches: Iterable[ModeSwitch]) -> Summary:
     return summarise(done, missing=len(items) - len(done))
 
 
+def alert_latency(alerts: Iterable[AlertRecord]) -> Summary:
+    """Minutes from an activation's request (warning or switch) to its first alert sent."""
+    items = list(alerts)
+    sent = [a.first_sent - a.requested for a in items if a.first_sent is not None]
+    return summarise(sent, missing=len(items) - len(sent))
+
+
 def _grouped(requests: Sequence[RequestRecord], key: Callable[[RequestRecord], str]
              ) -> dict[str, dict[str, Any]]:
     groups: dict[str, list[RequestRecord]] = defaultdict(list)
@@ -280,6 +289,8 @@ def compute(record: DrillRecord, *, grace: float = 60.0, threshold: float = 95.0
         "task_shares": task_shares(record.tasks),
         "tasks": task_metrics(record.tasks),
         "callouts": record.callouts,
+        "alert_latency": asdict(alert_latency(record.alerts)),
+        "alerts_sent": sum(a.sent for a in record.alerts),
         "mode_switch_latency": asdict(switch_latency(record.switches)),
         "deprivation": deprivation_cost(record.requests, horizon=record.horizon),
         "stock": record.stock,

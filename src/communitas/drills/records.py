@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Delivery", "DrillRecord", "ModeSwitch", "RequestRecord", "ServiceVisit",
+__all__ = ["AlertRecord", "Delivery", "DrillRecord", "ModeSwitch", "RequestRecord", "ServiceVisit",
            "TaskRecord"]
 
 
@@ -89,6 +89,17 @@ class TaskRecord:
     closed: float | None = None  # stood down or given up undone
 
 
+@dataclass(frozen=True)
+class AlertRecord:
+    """One plan activation: when it was asked for (warning arrival or the switch request),
+    when its first alert was sent (None: none sent) and how many it sent."""
+
+    area: str
+    requested: float
+    first_sent: float | None
+    sent: int = 0
+
+
 @dataclass
 class DrillRecord:
     """Everything one drill run produced, with its horizon and sampling step (minutes)."""
@@ -105,3 +116,4 @@ class DrillRecord:
     # Tasks the simulated workforce handled (plan activation's), and call-out answers.
     tasks: list[TaskRecord] = field(default_factory=list)
     callouts: dict[str, int] = field(default_factory=dict)
+    alerts: list[AlertRecord] = field(default_factory=list)

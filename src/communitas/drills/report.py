@@ -150,6 +150,8 @@ def render_html(metrics: dict[str, Any], *, title: str, seed: int, locale: str =
         (t("Time to task completion, median (min)"),
          tasks.get("time_to_complete", {}).get("median")),
         (t("Tasks nobody took"), tasks.get("never_taken")),
+        (t("Activation to first alert, median (min)"),
+         metrics.get("alert_latency", {}).get("median")),
     ]
     charts = [(t("Functionality Q(t)"), _functionality_chart(metrics)),
               (t("Unmet demand by resource type"), _unmet_chart(metrics)),

@@ -264,7 +264,8 @@ class Drill:
         return DrillRecord(horizon=self.horizon, step=step, requests=requests, visits=visits,
                            switches=self.switches, stock=stock,
                            refusals=dict(sorted(self.refusals.items())),
-                           tasks=self.workforce.records(), callouts=dict(self.workforce.counts))
+                           tasks=self.workforce.records(), callouts=dict(self.workforce.counts),
+                           alerts=self.workforce.alerts())
 
 
 def _request_data(arrival: Arrival) -> RequestCreate:

@@ -41,8 +41,10 @@ from communitas.actors.models import Organisation, Person
 from communitas.auth.permissions import SYSTEM, Principal
 from communitas.auth.roles import Role
 from communitas.db import unit_of_work
-from communitas.drills.records import TaskRecord
+from communitas.drills.alerts_record import activation_alerts
+from communitas.drills.records import AlertRecord, TaskRecord
 from communitas.errors import CommunitasError
+from communitas.modes.activation_models import Activation
 from communitas.tasks import batch, callouts_batch
 from communitas.tasks.callouts_batch import Answer
 from communitas.tasks.lifecycle import Action, TaskStatus, allowed
@@ -107,6 +109,8 @@ class Workforce:
                        "declined": 0, "placed": 0}
         with unit_of_work(drill.factory) as session:
             self.last_id = int(session.execute(select(func.max(Task.id))).scalar() or 0)
+            self.last_activation = int(session.execute(
+                select(func.max(Activation.id))).scalar() or 0)
             self.people = {i: (c, str(k)) for i, c, k in session.execute(
                 select(Person.id, Person.code, Person.kind))}
             self.orgs = {i: (c, str(k)) for i, c, k in session.execute(
@@ -322,6 +326,12 @@ class Workforce:
                            actor_kind=j.actor_kind, via=j.via, accepted=j.accepted, done=j.done,
                            verified=j.verified, closed=j.closed)
                 for _id, j in sorted(self.jobs.items())]
+
+    def alerts(self) -> list[AlertRecord]:
+        """The drill's activations and when each first told the public (metrics)."""
+        with unit_of_work(self.drill.factory) as session:
+            return activation_alerts(session, start=self.drill.clock.start,
+                                     after_id=self.last_activation)
 
     @staticmethod
     def _closed(session: Session, ids: list[int]) -> dict[int, datetime]:
