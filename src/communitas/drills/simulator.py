@@ -6,8 +6,8 @@ dispatcher verifies and approves new requests, confirms pending mode proposals, 
 optimiser for a plan (dispatch suggestion) and accepts it; shipments leave at once and are
 delivered after the suggested travel time, stretched by road cuts and market capacity.
 Warnings and indicator readings go to the modes services; the scheduler's timers run
-every five simulated minutes. Tasks, call-outs and notices are
-being built elsewhere: ``Drill.hooks`` is where they will plug in.
+every five simulated minutes, followed by the workforce (workforce.py: plan activation's
+tasks worked by their assignees and by volunteers answering call-outs).
 """
 
 from __future__ import annotations
