@@ -98,3 +98,16 @@ def test_a_lognormal_service_time_needs_median_and_sigma() -> None:
     messages = {e["field"]: e["message"] for e in errors_of(bad)}
     assert set(messages) == {f"service_points.0.service_time.{f}"
                              for f in ("mean", "median", "sigma")}
+
+
+def test_workforce_fields_are_checked_by_line_and_field() -> None:
+    bad = GOOD.replace("response_delay_minutes: 20}",
+                       "response_delay_minutes: 20, task_minutes: 0}")
+    bad += "workforce: {task_minutes: 45, organisation_crews: 0}\n"
+    fields = {e["field"]: e["line"] for e in errors_of(bad)}
+    assert fields == {"volunteers.task_minutes": line_of(bad, "task_minutes: 0"),
+                      "workforce.organisation_crews": line_of(bad, "organisation_crews: 0")}
+    fine = parse_scenario_text(bad.replace("task_minutes: 0", "task_minutes: 25")
+                               .replace("organisation_crews: 0", "organisation_crews: 3"),
+                               file="good.yaml")
+    assert fine.volunteers.task_minutes == 25 and fine.workforce.organisation_crews == 3

@@ -24,16 +24,19 @@ from typing import Any
 
 from communitas.drills.deprivation import deprivation_cost
 from communitas.drills.records import (
+    AlertRecord,
     DrillRecord,
     ModeSwitch,
     RequestRecord,
     ServiceVisit,
+    TaskRecord,
 )
 
 __all__ = [
-    "Summary", "compute", "first_response", "functionality_curve", "queue_metrics", "recovery_time",
-    "resilience_loss", "sample_times", "summarise", "switch_latency", "time_to_fulfil",
-    "unmet_demand", "work_shares",
+    "Summary", "alert_latency", "compute", "first_response", "functionality_curve",
+    "queue_metrics", "recovery_time",
+    "resilience_loss", "sample_times", "summarise", "switch_latency", "task_metrics",
+    "task_shares", "time_to_complete", "time_to_fulfil", "unmet_demand", "work_shares",
 ]
 
 
@@ -171,6 +174,46 @@ def work_shares(requests: Iterable[RequestRecord]) -> dict[str, float]:
     return {kind: round(n / total, 6) for kind, n in sorted(units.items())} if total else {}
 
 
+def task_shares(tasks: Iterable[TaskRecord]) -> dict[str, float]:
+    """Share of completed tasks by the kind of actor that completed them."""
+    done: dict[str, int] = defaultdict(int)
+    for task in tasks:
+        if task.done is not None:
+            done[task.actor_kind or "unknown"] += 1
+    total = sum(done.values())
+    return {kind: round(n / total, 6) for kind, n in sorted(done.items())} if total else {}
+
+
+def time_to_complete(tasks: Iterable[TaskRecord]) -> Summary:
+    """Minutes from a task's creation to its completion; ``missing``: never completed."""
+    items = list(tasks)
+    done = [t.done - t.created for t in items if t.done is not None]
+    return summarise(done, missing=len(items) - len(done))
+
+
+def task_metrics(tasks: Sequence[TaskRecord]) -> dict[str, Any]:
+    """Counts by outcome, time to completion overall and per actor kind and per route."""
+    kinds: dict[str, list[TaskRecord]] = defaultdict(list)
+    for task in tasks:
+        kinds[task.actor_kind or "nobody"].append(task)
+    return {
+        "created": len(tasks),
+        "done": sum(1 for t in tasks if t.done is not None),
+        "verified": sum(1 for t in tasks if t.verified is not None),
+        "closed_undone": sum(1 for t in tasks if t.closed is not None and t.done is None),
+        "never_taken": sum(1 for t in tasks if t.actor_kind is None),
+        "via_callout": sum(1 for t in tasks if t.via == "callout"),
+        "time_to_complete": asdict(time_to_complete(tasks)),
+        "time_to_accept": asdict(summarise(
+            [t.accepted - t.created for t in tasks if t.accepted is not None],
+            missing=sum(1 for t in tasks if t.accepted is None))),
+        "by_actor_kind": {kind: {"tasks": len(items),
+                                 "done": sum(1 for t in items if t.done is not None),
+                                 "time_to_complete": asdict(time_to_complete(items))}
+                          for kind, items in sorted(kinds.items())},
+    }
+
+
 def _queue_lengths(visits: Sequence[ServiceVisit], times: Sequence[float]) -> list[int]:
     """Clients waiting (arrived, not yet served) at each sampled time."""
     changes = [(v.arrived, 1) for v in visits]
@@ -202,6 +245,13 @@ def switch_latency(switches: Iterable[ModeSwitch]) -> Summary:
     items = list(switches)
     done = [s.switched - s.triggered for s in items if s.switched is not None]
     return summarise(done, missing=len(items) - len(done))
+
+
+def alert_latency(alerts: Iterable[AlertRecord]) -> Summary:
+    """Minutes from an activation's request (warning or switch) to its first alert sent."""
+    items = list(alerts)
+    sent = [a.first_sent - a.requested for a in items if a.first_sent is not None]
+    return summarise(sent, missing=len(items) - len(sent))
 
 
 def _grouped(requests: Sequence[RequestRecord], key: Callable[[RequestRecord], str]
@@ -236,6 +286,11 @@ def compute(record: DrillRecord, *, grace: float = 60.0, threshold: float = 95.0
         "recovery_minutes": recovery_time(times, curve, threshold),
         "service_points": queue_metrics(record.visits, times),
         "work_shares": work_shares(record.requests),
+        "task_shares": task_shares(record.tasks),
+        "tasks": task_metrics(record.tasks),
+        "callouts": record.callouts,
+        "alert_latency": asdict(alert_latency(record.alerts)),
+        "alerts_sent": sum(a.sent for a in record.alerts),
         "mode_switch_latency": asdict(switch_latency(record.switches)),
         "deprivation": deprivation_cost(record.requests, horizon=record.horizon),
         "stock": record.stock,

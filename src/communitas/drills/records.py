@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Delivery", "DrillRecord", "ModeSwitch", "RequestRecord", "ServiceVisit"]
+__all__ = ["AlertRecord", "Delivery", "DrillRecord", "ModeSwitch", "RequestRecord", "ServiceVisit",
+           "TaskRecord"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,37 @@ class ModeSwitch:
     switched: float | None
 
 
+@dataclass(frozen=True)
+class TaskRecord:
+    """One task the drill's workforce saw: when it was made, who worked it, how far it got.
+
+    ``actor_kind`` is the kind of person (grid_worker, volunteer, cadre …) or organisation
+    (neighbourhood_committee, property_company …) it was assigned to, or None while nobody
+    took it; ``via`` is ``assigned`` (by its issuer) or ``callout`` (a volunteer took it).
+    """
+
+    created: float
+    source_kind: str
+    priority: int
+    actor_kind: str | None
+    via: str
+    accepted: float | None = None
+    done: float | None = None
+    verified: float | None = None
+    closed: float | None = None  # stood down or given up undone
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    """One plan activation: when it was asked for (warning arrival or the switch request),
+    when its first alert was sent (None: none sent) and how many it sent."""
+
+    area: str
+    requested: float
+    first_sent: float | None
+    sent: int = 0
+
+
 @dataclass
 class DrillRecord:
     """Everything one drill run produced, with its horizon and sampling step (minutes)."""
@@ -81,3 +113,7 @@ class DrillRecord:
     stock: dict[str, dict[str, int]] = field(default_factory=dict)
     # Actions the services refused during the drill, "event kind:error code" → count.
     refusals: dict[str, int] = field(default_factory=dict)
+    # Tasks the simulated workforce handled (plan activation's), and call-out answers.
+    tasks: list[TaskRecord] = field(default_factory=list)
+    callouts: dict[str, int] = field(default_factory=dict)
+    alerts: list[AlertRecord] = field(default_factory=list)

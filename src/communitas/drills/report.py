@@ -36,8 +36,14 @@ th:first-child,td:first-child{text-align:left}img{max-width:100%}</style></head>
 {% for chart_title, png in charts %}<h2>{{ chart_title }}</h2>
 <img alt="{{ chart_title }}" src="data:image/png;base64,{{ png }}">{% endfor %}
 <h2>{{ labels.work }}</h2>
-<table>{% for kind, share in work %}<tr><th>{{ kind }}</th><td>{{ share }}</td></tr>
-{% endfor %}</table>
+<table><tr><th></th><th>{{ labels.task_share }}</th><th>{{ labels.unit_share }}</th></tr>
+{% for kind, tasks, units in work %}<tr><th>{{ kind }}</th><td>{{ tasks }}</td>
+<td>{{ units }}</td></tr>{% endfor %}</table>
+<h2>{{ labels.tasks }}</h2>
+<table><tr><th></th><th>{{ labels.assigned }}</th><th>{{ labels.done }}</th>
+<th>{{ labels.completion }}</th></tr>
+{% for kind, count, done, median in task_rows %}<tr><th>{{ kind }}</th><td>{{ count }}</td>
+<td>{{ done }}</td><td>{{ median }}</td></tr>{% endfor %}</table>
 </body></html>
 """
 
@@ -129,6 +135,7 @@ def render_html(metrics: dict[str, Any], *, title: str, seed: int, locale: str =
     def t(msgid: str) -> str:
         return translate(msgid, locale)
 
+    tasks = metrics.get("tasks", {})
     headline = [
         (t("Time to first response, median (min)"), metrics["first_response"]["median"]),
         (t("Time to fulfil, median (min)"), metrics["time_to_fulfil"]["median"]),
@@ -138,6 +145,13 @@ def render_html(metrics: dict[str, Any], *, title: str, seed: int, locale: str =
          else metrics["recovery_minutes"] / 60),
         (t("Deprivation cost of vulnerable residents"), metrics["deprivation"]["total"]),
         (t("Mode switch latency, median (min)"), metrics["mode_switch_latency"]["median"]),
+        (t("Tasks issued"), tasks.get("created")),
+        (t("Tasks completed"), tasks.get("done")),
+        (t("Time to task completion, median (min)"),
+         tasks.get("time_to_complete", {}).get("median")),
+        (t("Tasks nobody took"), tasks.get("never_taken")),
+        (t("Activation to first alert, median (min)"),
+         metrics.get("alert_latency", {}).get("median")),
     ]
     charts = [(t("Functionality Q(t)"), _functionality_chart(metrics)),
               (t("Unmet demand by resource type"), _unmet_chart(metrics)),
@@ -147,9 +161,23 @@ def render_html(metrics: dict[str, Any], *, title: str, seed: int, locale: str =
         lang="zh-CN" if locale.startswith("zh") else "en", title=title, seed=seed,
         hours=_fmt(metrics["horizon_minutes"] / 60), charts=charts,
         headline=[(name, _fmt(value)) for name, value in headline],
-        work=[(kind, f"{share:.1%}") for kind, share in metrics["work_shares"].items()],
+        work=_work_rows(metrics), task_rows=[
+            (kind, row["tasks"], row["done"], _fmt(row["time_to_complete"]["median"]))
+            for kind, row in tasks.get("by_actor_kind", {}).items()],
         labels={"seed": t("Seed"), "horizon": t("Duration"), "headline": t("Headline figures"),
-                "work": t("Share of work by actor kind")})
+                "work": t("Share of work by actor kind"),
+                "task_share": t("Tasks completed"), "unit_share": t("Units delivered"),
+                "tasks": t("Tasks by actor kind"), "assigned": t("Tasks"),
+                "done": t("Completed"),
+                "completion": t("Time to task completion, median (min)")})
+
+
+def _work_rows(metrics: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Per actor kind: its share of completed tasks and of delivered units."""
+    tasks, units = metrics.get("task_shares", {}), metrics["work_shares"]
+    return [(kind, f"{tasks[kind]:.1%}" if kind in tasks else "—",
+             f"{units[kind]:.1%}" if kind in units else "—")
+            for kind in sorted(set(tasks) | set(units))]
 
 
 def write_report(metrics: dict[str, Any], out: Path, *, title: str, seed: int,

@@ -33,8 +33,8 @@ from communitas.modes.triggers import Indicator
 
 __all__ = [
     "SCENARIO_DIR", "AffectedArea", "DemandSpec", "Inject", "Scenario",
-    "ServicePoint", "ServiceTime", "VolunteerSpec", "duration_minutes", "load_scenario",
-    "parse_scenario_text", "shipped_scenarios", "unknown_areas",
+    "ServicePoint", "ServiceTime", "VolunteerSpec", "WorkforceSpec", "duration_minutes",
+    "load_scenario", "parse_scenario_text", "shipped_scenarios", "unknown_areas",
 ]
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
@@ -203,11 +203,31 @@ class ServicePoint(ScenarioModel):
 
 
 class VolunteerSpec(ScenarioModel):
-    """How registered volunteers behave: who turns out, who accepts a call-out, how fast."""
+    """How registered volunteers behave: who turns out, who accepts a call-out, how fast.
+
+    Each open task gets a call-out inviting the ``invite`` nearest fitting volunteers within
+    ``max_km``; a volunteer who turned out answers after a delay (exponential, mean
+    ``response_delay_minutes``) and accepts with ``response_probability``; a placed volunteer
+    works the task for an exponential time of mean ``task_minutes``.
+    """
 
     turnout: Share = 0.5
     response_probability: Share = 0.7
     response_delay_minutes: float = Field(default=30, ge=0, le=10_000)
+    task_minutes: float = Field(default=60, gt=0, le=10_000)
+    invite: int = Field(default=3, ge=1, le=500)
+    max_km: float = Field(default=5, gt=0, le=100)
+
+
+class WorkforceSpec(ScenarioModel):
+    """How assigned staff work their tasks: people (grid workers, cadres …) one at a time,
+    organisations with ``organisation_crews`` tasks at once; each accepts after an
+    exponential delay of mean ``response_delay_minutes`` and works for an exponential time
+    of mean ``task_minutes``."""
+
+    response_delay_minutes: float = Field(default=15, ge=0, le=10_000)
+    task_minutes: float = Field(default=60, gt=0, le=10_000)
+    organisation_crews: int = Field(default=2, ge=1, le=1000)
 
 
 class DispatchSpec(ScenarioModel):
@@ -233,6 +253,7 @@ class Scenario(ScenarioModel):
     demand: DemandSpec
     service_points: list[ServicePoint] = Field(default_factory=list, max_length=500)
     volunteers: VolunteerSpec = Field(default_factory=VolunteerSpec)
+    workforce: WorkforceSpec = Field(default_factory=WorkforceSpec)
     dispatch: DispatchSpec = Field(default_factory=DispatchSpec)
 
     @property

@@ -6,8 +6,8 @@ dispatcher verifies and approves new requests, confirms pending mode proposals, 
 optimiser for a plan (dispatch suggestion) and accepts it; shipments leave at once and are
 delivered after the suggested travel time, stretched by road cuts and market capacity.
 Warnings and indicator readings go to the modes services; the scheduler's timers run
-every five simulated minutes. Tasks, call-outs and notices are
-being built elsewhere: ``Drill.hooks`` is where they will plug in.
+every five simulated minutes, followed by the workforce (workforce.py: plan activation's
+tasks worked by their assignees and by volunteers answering call-outs).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from communitas.drills.demand import Arrival, arrivals
 from communitas.drills.queues import simulate_point
 from communitas.drills.records import Delivery, DrillRecord, ModeSwitch, RequestRecord
 from communitas.drills.scenario import Scenario, duration_minutes
+from communitas.drills.workforce import Workforce
 from communitas.errors import CommunitasError
 from communitas.scheduler import default_jobs
 
@@ -101,6 +102,7 @@ class Drill:
         self.lookups = IntakeLookups(ttl=math.inf)  # the drill's city never changes areas
         self.city: world.City
         self.jobs = default_jobs(get_settings())
+        self.workforce = Workforce(self)  # works plan activation's tasks at timer rounds
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -261,7 +263,9 @@ class Drill:
         step = float(duration_minutes(self.scenario.step))
         return DrillRecord(horizon=self.horizon, step=step, requests=requests, visits=visits,
                            switches=self.switches, stock=stock,
-                           refusals=dict(sorted(self.refusals.items())))
+                           refusals=dict(sorted(self.refusals.items())),
+                           tasks=self.workforce.records(), callouts=dict(self.workforce.counts),
+                           alerts=self.workforce.alerts())
 
 
 def _request_data(arrival: Arrival) -> RequestCreate:

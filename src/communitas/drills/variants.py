@@ -11,8 +11,10 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from communitas.actors.kinds import OrganisationKind
-from communitas.actors.models import Organisation
+from communitas.actors import service as actors
+from communitas.actors.kinds import OrganisationKind, PersonKind
+from communitas.actors.models import Organisation, Person
+from communitas.actors.schemas import PersonUpdate
 from communitas.auth.permissions import SYSTEM
 from communitas.clock import Clock
 from communitas.drills.variants_rules import (
@@ -50,14 +52,19 @@ def _no_market(session: Session, clock: Clock) -> None:
 
 
 def _no_volunteers(session: Session, clock: Clock) -> None:
-    """Volunteer teams and social organisations are not mobilised: their stock stays out."""
+    """Volunteers are not mobilised: nobody states availability, so call-outs find nobody
+    (nothing to answer), and volunteer teams' and social organisations' stock stays out."""
+    codes = session.execute(select(Person.code).where(
+        Person.kind == PersonKind.VOLUNTEER, Person.availability.is_not(None))
+        .order_by(Person.code)).scalars().all()
+    for code in codes:
+        actors.update_person(session, principal=SYSTEM, code=code, clock=clock,
+                             data=PersonUpdate(availability=None))
     _withdraw(session, clock, (OrganisationKind.VOLUNTEER_TEAM,
                                OrganisationKind.SOCIAL_ORGANISATION),
               "drill variant: no volunteers")
 
 
-# Tasks and call-outs are not yet played by the simulator, so "volunteers not mobilised"
-# acts on what volunteers hold, not on their time (docs/drills.md).
 VARIANTS: dict[str, Callable[[Session, Clock], None]] = {
     "baseline": _baseline,
     "no_market": _no_market,

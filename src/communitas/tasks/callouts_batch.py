@@ -1,0 +1,200 @@
+"""Call-outs for many tasks, and many answers, at once: the batch path of ``callouts``.
+
+The rules are :mod:`communitas.tasks.callouts`' (the same volunteer choice, places, standby
+and first-placed-becomes-assignee rule, the same events); the I/O is batched: volunteers
+are loaded once per skill, tasks, invitations and call-outs in one locked SELECT each, and
+the events go in with one ``record_events`` call. Answers are applied in the order given,
+as if answered one after another, so places go to the earliest answers in that order.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from communitas.auth.permissions import Principal, area_range, require
+from communitas.auth.roles import Permission
+from communitas.clock import Clock, SystemClock
+from communitas.errors import Conflict, NotFound
+from communitas.events import EventDraft, record_events
+from communitas.i18n import _
+from communitas.tasks import lookups, selection
+from communitas.tasks.callouts import _take_task
+from communitas.tasks.lifecycle import ACTIVE, TaskStatus
+from communitas.tasks.models import CallOut, CallOutInvitation, InvitationStatus, Task
+from communitas.tasks.schemas import CallOutCreate
+from communitas.tasks.selection import Candidate
+
+__all__ = ["Answer", "create_callouts", "respond_many"]
+
+IS = InvitationStatus
+_CHUNK = 500
+_Row = TypeVar("_Row", Task, CallOut, CallOutInvitation)
+
+
+def _rows(session: Session, model: type[_Row], ids: Sequence[int], lock: bool = False
+          ) -> dict[int, _Row]:
+    """Rows by id, in chunks (SQLite's bound-parameter limit), locked when asked."""
+    found: dict[int, _Row] = {}
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), _CHUNK):
+        query = select(model).where(model.id.in_(ordered[start:start + _CHUNK]))
+        for row in session.execute(query.with_for_update() if lock else query).scalars():
+            found[row.id] = row
+    return found
+
+
+def _place(task: Task, ref: lookups.AreaRef) -> tuple[float, float] | None:
+    if task.lon is not None and task.lat is not None:
+        return task.lon, task.lat
+    return (ref[2], ref[3]) if ref[2] is not None and ref[3] is not None else None
+
+
+class _Pools:
+    """Volunteers loaded once per skill, and those free at a time once per (skill, time),
+    sorted by latitude; ``nearby`` narrows them to the band a reach limit allows.
+
+    Only candidates ``selection.select`` would drop anyway are left out (not free then; or,
+    with a reach limit, no home or a latitude gap alone longer than the reach: the
+    great-circle distance is at least R·|Δlat|), and ``select`` orders its choice totally
+    (distance, then code), so the choice is the one-by-one path's.
+    """
+
+    def __init__(self, session: Session, principal: Principal) -> None:
+        self.session, self.bounds = session, area_range(principal)
+        self.by_skill: dict[str | None, list[Candidate]] = {}
+        self.free: dict[tuple[str | None, datetime], tuple[list[Candidate], list[float],
+                                                            list[Candidate]]] = {}
+
+    def nearby(self, criteria: selection.Criteria) -> list[Candidate]:
+        skill = criteria.skill
+        if skill not in self.by_skill:
+            self.by_skill[skill] = lookups.volunteer_candidates(
+                self.session, bounds=self.bounds, skill=skill)
+        key = (skill, criteria.at)
+        if key not in self.free:
+            free = [c for c in self.by_skill[skill]
+                    if selection.available_at(c.availability, criteria.at)]
+            placed = sorted((c for c in free if c.home is not None),
+                            key=lambda c: c.home[1])  # type: ignore[index]
+            self.free[key] = (free, [c.home[1] for c in placed], placed)  # type: ignore[index]
+        free, lats, placed = self.free[key]
+        if criteria.max_km is None or criteria.place is None:
+            return free
+        band = math.degrees(criteria.max_km / selection.EARTH_RADIUS_KM) * (1 + 1e-6) + 1e-9
+        lat = criteria.place[1]
+        return placed[bisect_left(lats, lat - band):bisect_right(lats, lat + band)]
+
+
+def create_callouts(session: Session, *, principal: Principal,
+                    items: Sequence[tuple[int, CallOutCreate]], clock: Clock | None = None
+                    ) -> list[CallOut | None]:
+    """One call-out per (task id, request), as ``create_callout`` makes them one by one;
+    None where no volunteer fits (the single path's ``no_volunteers``). All or nothing for
+    the other refusals (unknown or closed task, no permission)."""
+    tasks = _rows(session, Task, [task_id for task_id, _data in items])
+    refs = lookups.area_refs(session, [t.area_id for t in tasks.values()])
+    now = (clock or SystemClock()).now()
+    pools = _Pools(session, principal)
+    made: list[tuple[CallOut, Task, list[tuple[Candidate, float | None]]]] = []
+    result: list[CallOut | None] = []
+    for task_id, data in items:
+        task = tasks.get(task_id)
+        if task is None:
+            raise NotFound(_("Unknown task {value}"), code="unknown_task", value=task_id)
+        ref = refs[task.area_id]
+        require(principal, Permission.CALLOUT_MANAGE, area_path=ref[1])
+        if task.status not in ACTIVE:
+            raise Conflict(_("The task is closed"), code="task_closed")
+        criteria = selection.Criteria(at=data.at or task.due_at or now, place=_place(task, ref),
+                                      skill=data.skill, qualification=data.qualification,
+                                      max_km=data.max_km)
+        chosen = selection.select(pools.nearby(criteria), criteria, data.invite)
+        if not chosen:
+            result.append(None)
+            continue
+        callout = CallOut(task_id=task.id, head_count=data.head_count, filled=0,
+                          skill=data.skill, qualification=data.qualification,
+                          max_km=data.max_km, at=criteria.at, created_by=principal.actor,
+                          created_at=now)
+        made.append((callout, task, chosen))
+        result.append(callout)
+    session.add_all([callout for callout, _t, _c in made])
+    session.flush()
+    session.add_all([CallOutInvitation(
+        callout_id=callout.id, person_id=c.person_id, status=IS.INVITED, invited_at=now,
+        distance_km=round(km, 3) if km is not None else None, hours=0.0)
+        for callout, _task, chosen in made for c, km in chosen])
+    record_events(session, actor=principal.actor, clock=clock, drafts=[EventDraft(
+        "callout.created", "callout", callout.id, refs[task.area_id][0], {
+            "task_id": task.id, "head_count": callout.head_count, "skill": callout.skill,
+            "qualification": callout.qualification, "max_km": callout.max_km,
+            "invited": [c.code for c, _km in chosen]}) for callout, task, chosen in made])
+    session.flush()
+    return result
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One invitee's answer, given by ``principal`` (the invitee, or call-out staff)."""
+
+    invitation_id: int
+    accept: bool
+    principal: Principal
+
+
+def respond_many(session: Session, *, answers: Sequence[Answer], clock: Clock | None = None
+                 ) -> list[CallOutInvitation]:
+    """Record the answers in order, as ``respond`` would one after another."""
+    invitations = _rows(session, CallOutInvitation, [a.invitation_id for a in answers], lock=True)
+    callouts = _rows(session, CallOut, [i.callout_id for i in invitations.values()], lock=True)
+    tasks = _rows(session, Task, [c.task_id for c in callouts.values()])
+    refs = lookups.area_refs(session, [t.area_id for t in tasks.values()])
+    people = lookups.person_codes(session, [i.person_id for i in invitations.values()])
+    now = (clock or SystemClock()).now()
+    drafts: list[EventDraft] = []
+    result: list[CallOutInvitation] = []
+    for answer in answers:
+        invitation = invitations.get(answer.invitation_id)
+        if invitation is None:
+            raise NotFound(_("Unknown invitation {value}"), code="unknown_invitation",
+                           value=answer.invitation_id)
+        callout = callouts[invitation.callout_id]
+        task = tasks[callout.task_id]
+        code, path = refs[task.area_id][0], refs[task.area_id][1]
+        who = answer.principal
+        if who.person_id is None or who.person_id != invitation.person_id:
+            require(who, Permission.CALLOUT_MANAGE, area_path=path)
+        if invitation.status is not IS.INVITED:
+            raise Conflict(_("This invitation has already been answered"),
+                           code="already_answered")
+        if answer.accept and task.status not in ACTIVE:
+            raise Conflict(_("The task is closed"), code="task_closed")
+        invitation.responded_at = now
+        taken: list[EventDraft] = []
+        if not answer.accept:
+            invitation.status = IS.DECLINED
+        else:
+            placed = callout.filled < callout.head_count  # the row is locked: no race
+            if placed:
+                callout.filled += 1
+            invitation.status = IS.ASSIGNED if placed else IS.STANDBY
+            if placed and task.status is TaskStatus.OPEN:
+                taken = _take_task(task, invitation.person_id, code, now)
+        drafts.append(EventDraft(f"callout.{invitation.status.value}", "callout", callout.id,
+                                 code, {"task_id": task.id,
+                                        "person": people[invitation.person_id]},
+                                 actor=who.actor))
+        drafts += [EventDraft(d.action, d.subject_type, d.subject_id, d.area_code, d.payload,
+                              actor=who.actor) for d in taken]
+        result.append(invitation)
+    record_events(session, actor="system", clock=clock, drafts=drafts)
+    session.flush()
+    return result

@@ -1,0 +1,163 @@
+"""The batch paths (many tasks, many call-outs, many answers at once) leave exactly what the
+one-by-one services leave: the same rows, the same events, the same hash chain."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from communitas.actors.kinds import PersonKind
+from communitas.auth.permissions import SYSTEM, Principal
+from communitas.auth.roles import Role
+from communitas.clock import FixedClock
+from communitas.errors import Conflict, PermissionDenied
+from communitas.events import Event
+from communitas.tasks import batch, callouts, callouts_batch
+from communitas.tasks import service as tasks
+from communitas.tasks.callouts_batch import Answer
+from communitas.tasks.lifecycle import Action, TaskStatus
+from communitas.tasks.models import CallOut, CallOutInvitation, Task
+from communitas.tasks.schemas import CallOutCreate, TaskCreate, TaskTransition
+from tests.actors.helpers import make_person
+from tests.factories import COMMUNITY_A1, COMMUNITY_A2, build_city
+from tests.tasks.helpers import BUILDING_A1, SATURDAY_10, build_task_world
+
+START = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
+
+
+def _rows(db: Session, model: Any) -> list[dict[str, Any]]:
+    columns = model.__table__.columns.keys()
+    return [{c: getattr(r, c) for c in columns}
+            for r in db.execute(select(model).order_by(model.id)).scalars()]
+
+
+def _events(db: Session, after: int) -> list[tuple[Any, ...]]:
+    return [(e.seq, e.at, e.actor, e.action, e.subject_type, e.subject_id, e.area_code,
+             e.payload, e.hash) for e in db.execute(
+        select(Event).where(Event.seq > after).order_by(Event.seq)).scalars()]
+
+
+def _both_ways(db: Session, one_by_one: Callable[[], None], batched: Callable[[], None],
+               models: tuple[Any, ...]) -> None:
+    """Run each path in a savepoint of the same world; both must leave the same database."""
+    after = db.execute(select(Event.seq).order_by(Event.seq.desc()).limit(1)).scalar_one()
+    results = []
+    for path in (one_by_one, batched):
+        savepoint = db.begin_nested()
+        path()
+        db.flush()
+        results.append(([_rows(db, m) for m in models], _events(db, after)))
+        savepoint.rollback()
+    assert results[0] == results[1]
+    assert results[0][1]  # something happened
+
+
+def _worker(db: Session, code: str) -> Principal:
+    person = make_person(db, code, COMMUNITY_A1, PersonKind.GRID_WORKER)
+    return Principal(username=code.lower(), role=Role.GRID_WORKER, person_id=person.id)
+
+
+def test_many_transitions_equal_one_by_one(db: Session) -> None:
+    build_city(db)
+    workers = [_worker(db, "GW-1"), _worker(db, "GW-2")]
+    made = tasks.create_tasks(db, principal=SYSTEM, clock=FixedClock(START), items=[TaskCreate(
+        title=f"Plan task {i}", area_code=(COMMUNITY_A1, COMMUNITY_A2)[i % 2],
+        assignee_person_code=("GW-1", "GW-2")[i % 2], source_kind="activation",
+        source_id="1") for i in range(6)])
+    moves = [(t.id, workers[i % 2]) for i, t in enumerate(made)]
+    clock = FixedClock(START + timedelta(minutes=20))
+    steps = [(Action.ACCEPT, moves), (Action.START, moves), (Action.COMPLETE, moves[:4]),
+             (Action.VERIFY, [(task_id, SYSTEM) for task_id, _who in moves[:4]])]
+
+    def one_by_one() -> None:
+        for action, items in steps:
+            for task_id, who in items:
+                tasks.transition(db, principal=who, task_id=task_id, clock=clock,
+                                 data=TaskTransition(action=action))
+
+    def batched() -> None:
+        for action, items in steps:
+            batch.transition_many(db, action=action, moves=items, clock=clock)
+
+    _both_ways(db, one_by_one, batched, (Task,))
+    batched()
+    statuses = [t.status for t in db.execute(select(Task).order_by(Task.id)).scalars()]
+    assert statuses == [TaskStatus.VERIFIED] * 4 + [TaskStatus.IN_PROGRESS] * 2
+
+
+def test_a_batch_keeps_the_single_paths_refusals(db: Session) -> None:
+    build_city(db)
+    worker, other = _worker(db, "GW-1"), _worker(db, "GW-2")
+    [task] = tasks.create_tasks(db, principal=SYSTEM, clock=FixedClock(START), items=[
+        TaskCreate(title="Pump check", area_code=COMMUNITY_A1, assignee_person_code="GW-1")])
+    with pytest.raises(PermissionDenied):  # not their task, and no task.write
+        batch.transition_many(db, action=Action.ACCEPT, moves=[(task.id, other)])
+    with pytest.raises(Conflict) as illegal:  # the transition table: not done yet
+        batch.transition_many(db, action=Action.VERIFY, moves=[(task.id, SYSTEM)])
+    assert illegal.value.code == "illegal_transition"
+    batch.transition_many(db, action=Action.ACCEPT, moves=[(task.id, worker)])
+    batch.transition_many(db, action=Action.COMPLETE, moves=[(task.id, SYSTEM)])
+    with pytest.raises(PermissionDenied) as refused:  # whoever did it cannot verify it
+        batch.transition_many(db, action=Action.VERIFY, moves=[(task.id, SYSTEM)])
+    assert refused.value.code == "second_person_required"
+
+
+@pytest.fixture
+def world(db: Session) -> Session:
+    build_task_world(db)
+    return db
+
+
+def test_call_outs_and_answers_equal_one_by_one(world: Session) -> None:
+    db = world
+    clock = FixedClock(datetime.fromisoformat(SATURDAY_10))
+    made = tasks.create_tasks(db, principal=SYSTEM, clock=clock, items=[
+        TaskCreate(title=f"Sandbags {i}", area_code=BUILDING_A1) for i in range(3)])
+    ids = [t.id for t in made]
+    wanted = [CallOutCreate(head_count=1, invite=3, skill="first_aid"),
+              CallOutCreate(head_count=2, invite=4, max_km=1.0),
+              CallOutCreate(head_count=1, invite=2, skill="diving")]  # nobody can dive
+
+    def one_by_one() -> None:
+        for task_id, data in zip(ids, wanted, strict=True):
+            try:
+                callouts.create_callout(db, principal=SYSTEM, task_id=task_id, data=data,
+                                        clock=clock)
+            except Conflict as exc:
+                assert exc.code == "no_volunteers"
+
+    def batched() -> None:
+        made = callouts_batch.create_callouts(db, principal=SYSTEM, clock=clock,
+                                              items=list(zip(ids, wanted, strict=True)))
+        assert made[2] is None and made[0] is not None
+
+    _both_ways(db, one_by_one, batched, (CallOut, CallOutInvitation))
+    batched()
+    invitations = _rows(db, CallOutInvitation)
+    person = {i["id"]: i["person_id"] for i in invitations}
+    # Everyone accepts but the last, in id order: places, standby, declines, assignees.
+    answers = [(i["id"], n < len(invitations) - 1) for n, i in enumerate(invitations)]
+
+    def invitee(invitation_id: int) -> Principal:
+        return Principal(username=f"p{person[invitation_id]}", role=Role.VOLUNTEER,
+                         person_id=person[invitation_id])
+
+    def answered_one_by_one() -> None:
+        for invitation_id, accept in answers:
+            callouts.respond(db, principal=invitee(invitation_id), invitation_id=invitation_id,
+                             accept=accept, clock=clock)
+
+    def answered_in_batch() -> None:
+        callouts_batch.respond_many(db, clock=clock, answers=[
+            Answer(invitation_id, accept, invitee(invitation_id))
+            for invitation_id, accept in answers])
+
+    _both_ways(db, answered_one_by_one, answered_in_batch, (CallOut, CallOutInvitation, Task))
+    answered_in_batch()
+    taken = db.execute(select(Task).where(Task.id.in_(ids[:2])).order_by(Task.id)).scalars()
+    assert all(t.status is TaskStatus.ACCEPTED and t.assignee_person_id for t in taken)
