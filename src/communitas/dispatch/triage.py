@@ -177,15 +177,17 @@ def _notify(session: Session, request: ResourceRequest, place: Place, *, key: st
 # --- escalation ------------------------------------------------------------------------------
 
 def _escalate(session: Session, request: ResourceRequest, *, actor: str, by: str,
-              reason: str, clock: Clock, policy: DispatchPolicy) -> None:
+              reason: str, clock: Clock, policy: DispatchPolicy,
+              memo: RoutingMemo | None = None) -> None:
     above = routing.next_level(request.queue_level)
     if above is None:
         raise Conflict(_("This request is already with outside support"),
                        code="cannot_escalate", details={"level": request.queue_level.value})
     now = clock.now()
-    place = place_of(session, areas.get_area_by_id(session, area_id=request.area_id))
+    place = memo.place(session, request.area_id) if memo is not None else \
+        place_of(session, areas.get_area_by_id(session, area_id=request.area_id))
     decision = route_request(session, request, place, floor=above,
-                             on=resources.today(clock))
+                             on=resources.today(clock), memo=memo)
     before = request.queue_level
     place_in_queue(session, request, decision, place, now=now, policy=policy)
     _notify(session, request, place, key="request.escalated", now=now,
@@ -222,6 +224,7 @@ def escalate_overdue(
         .order_by(ResourceRequest.priority, ResourceRequest.sla_due_at, ResourceRequest.id)
     ).scalars().all()
     escalated = []
+    memo = RoutingMemo()  # escalation routes, it never moves stock: one look-up per area
     for reference in overdue:
         request = lock_request(session, reference=reference)
         due = request.sla_due_at
@@ -229,7 +232,7 @@ def escalate_overdue(
                 or request.queue_level is Level.OUTSIDE:
             continue  # met or moved while we waited for the lock
         _escalate(session, request, actor=SYSTEM.actor, by="system", reason="sla",
-                  clock=clock, policy=policy)
+                  clock=clock, policy=policy, memo=memo)
         escalated.append(reference)
     return escalated
 
