@@ -33,6 +33,7 @@ from communitas.dispatch.intake_lookups import IntakeLookups
 from communitas.dispatch.models import ResourceRequest
 from communitas.dispatch.schemas import ItemsLine, RequestCreate, ShipmentStep
 from communitas.dispatch.service import DispatchPolicy, requester_token
+from communitas.dispatch.standing_memo import StandingMemo
 from communitas.dispatch.triage_batch import verify_and_approve
 from communitas.drills import world
 from communitas.drills.conditions import Conditions
@@ -100,6 +101,7 @@ class Drill:
         self._unanswered: list[str] = []  # references not yet verified and approved
         self.policy = DispatchPolicy()
         self.lookups = IntakeLookups(ttl=math.inf)  # the drill's city never changes areas
+        self.routing = StandingMemo()  # places and stock per area until stock moves
         self.city: world.City
         self.jobs = default_jobs(get_settings())
         self._job_due: dict[str, datetime] = {}  # job name → drill time it runs next
@@ -168,7 +170,8 @@ class Drill:
         rows = list(session.execute(select(ResourceRequest).where(
             ResourceRequest.id.in_([o.id for _a, o in accepted]))
             .order_by(ResourceRequest.id)).scalars())
-        intake.triage_requests(session, requests=rows, clock=self.clock, policy=self.policy)
+        intake.triage_requests(session, requests=rows, clock=self.clock, policy=self.policy,
+                               memo=self.routing.current(session))
         for arrival, outcome in accepted:
             self.tracks[outcome.reference] = Track(arrival, outcome.reference)
             self._unanswered.append(outcome.reference)
