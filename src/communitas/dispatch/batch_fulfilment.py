@@ -5,7 +5,8 @@ one events INSERT.
 
 The rules and events are those of :func:`suggestion.accept_suggestion` taken request by
 request, followed by :func:`fulfilment.ship_shipment` for each new shipment: the same checks
-(borrowed from fulfilment, not copied), the same events in the same order with the same
+(borrowed from fulfilment, not copied; stock moves through resources.ledger.StockLedger,
+which checks as adjust_holding does), the same events in the same order with the same
 payloads. Each request is all or nothing, as accept_suggestion is; a refused request is left
 as it was and named in the answer with the refusal's code (``suggestion_stale`` when stock or
 the request moved since the plan was made), and the others go on.
@@ -37,7 +38,7 @@ from communitas.dispatch.suggestion import STALE
 from communitas.errors import CommunitasError, Conflict, NotFound
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
-from communitas.resources.models import Holding
+from communitas.resources.ledger import StockLedger
 
 __all__ = ["PlanAcceptance", "PlannedCommit", "accept_plan"]
 
@@ -70,7 +71,7 @@ class _Snapshot:
     sla_due_at: datetime | None
     updated_at: datetime
     committed: dict[int, int]
-    left: dict[int, int]
+    stock: dict[int, int]
 
 
 def _chunks(ids: list[int]) -> list[list[int]]:
@@ -97,17 +98,6 @@ def _requests(session: Session, references: list[str]) -> dict[str, ResourceRequ
                 .execution_options(populate_existing=True)).scalars():
             rows[row.id] = row
     return {ref: rows[i] for ref, i in survivor.items()}
-
-
-def _holdings(session: Session, ids: list[int]) -> dict[int, Holding]:
-    found: dict[int, Holding] = {}
-    for chunk in _chunks(sorted(set(ids))):
-        for row in session.execute(
-                select(Holding).where(Holding.id.in_(chunk)).order_by(Holding.id)
-                .with_for_update().options(selectinload(Holding.resource_type))
-                .execution_options(populate_existing=True)).scalars():
-            found[row.id] = row
-    return found
 
 
 def _areas(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
@@ -138,29 +128,19 @@ class _Round:
         self.principal, self.clock, self.policy, self.ship = principal, clock, policy, ship
         self.now = clock.now()
         self.requests = _requests(session, list(dict.fromkeys(c.reference for c in commits)))
-        self.holdings = _holdings(session, [c.holding_id for c in commits])
-        self.left = {h.id: h.quantity for h in self.holdings.values()}
-        self.areas = _areas(session, {h.area_id for h in self.holdings.values()}
-                            | {r.area_id for r in self.requests.values()}
+        self.stock = StockLedger(session, principal=principal, clock=clock,
+                                 holding_ids=[c.holding_id for c in commits])
+        self.areas = _areas(session, {r.area_id for r in self.requests.values()}
                             | {r.queue_area_id for r in self.requests.values()})
         self.moved = _moved(session, [r.id for r in self.requests.values()])
         self.shipments: list[Shipment] = []
-        # (kind, subject, payload without the shipment id, shipment or None) in event order
-        self.events: list[tuple[str, object, dict[str, object], Shipment | None]] = []
+        # holding drafts, and (action, request, payload, shipment) to draft once ids exist
+        self.events: list[EventDraft | tuple[str, ResourceRequest, dict[str, object],
+                                             Shipment]] = []
 
     def progress(self, request: ResourceRequest) -> list[LineProgress]:
         return [LineProgress(ln.quantity, ln.committed, *self.moved[ln.id])
                 for ln in request.lines]
-
-    def holding(self, holding_id: int) -> Holding:
-        holding = self.holdings.get(holding_id)
-        if holding is None:
-            raise NotFound(_("Unknown holding {value}"), code="unknown_holding",
-                           value=holding_id)
-        _code, path = self.areas[holding.area_id]
-        require(self.principal, Permission.RESOURCE_READ, area_path=path,
-                org_id=holding.organisation_id)
-        return holding
 
     def commit(self, request: ResourceRequest, item: PlannedCommit) -> Shipment:
         """commit_line's checks and moves on the running counters."""
@@ -169,7 +149,7 @@ class _Round:
         if line is None:
             raise NotFound(_("Line {value} is not part of this request"), code="unknown_line",
                            value=item.line_id, details={"field": "line_id"})
-        holding = self.holding(item.holding_id)
+        holding = self.stock.holding(item.holding_id)
         _check_type(line, holding.resource_type_code)
         _check_usable(holding, self.clock)
         _check_minimum(line, item.quantity)
@@ -180,23 +160,12 @@ class _Round:
                            requested=item.quantity,
                            details={"line_id": line.id, "open": open_units,
                                     "requested": item.quantity})
-        area_code, path = self.areas[holding.area_id]
-        require(self.principal, Permission.RESOURCE_WRITE, area_path=path,
-                org_id=holding.organisation_id)
-        before = self.left[holding.id]
-        if before - item.quantity < 0:
-            raise Conflict(_("Not enough stock: {available} held, {requested} requested"),
-                           code="insufficient_stock", available=before,
-                           requested=item.quantity,
-                           details={"available": before, "requested": item.quantity})
-        self.left[holding.id] = before - item.quantity
+        self.events.append(self.stock.adjust(holding.id, -item.quantity,
+                                             f"request {request.reference}"))
         line.committed += item.quantity
         shipment = Shipment(request_id=request.id, line_id=line.id, holding_id=holding.id,
                             quantity=item.quantity, committed_by=self.principal.actor,
                             committed_at=self.now, updated_at=self.now)
-        self.events.append(("holding.adjusted", holding.id, {
-            "delta": -item.quantity, "reason": f"request {request.reference}", "from": before,
-            "to": before - item.quantity, "_area": area_code}, None))
         request.status = lifecycle.next_status(request.status, Action.COMMIT,
                                                lines=self.progress(request))
         refresh_sla(request, self.now, self.policy)
@@ -221,7 +190,7 @@ class _Round:
     def accept(self, request: ResourceRequest, items: list[PlannedCommit]) -> None:
         """One request's commitments (and shipping), all or nothing."""
         snapshot = _Snapshot(request.status, request.sla_due_at, request.updated_at,
-                             {ln.id: ln.committed for ln in request.lines}, dict(self.left))
+                             {ln.id: ln.committed for ln in request.lines}, self.stock.mark())
         marks = (len(self.events), {k: list(v) for k, v in self.moved.items()})
         try:
             _code, path = self.areas[request.queue_area_id]
@@ -235,7 +204,7 @@ class _Round:
             request.updated_at = snapshot.updated_at
             for ln in request.lines:
                 ln.committed = snapshot.committed[ln.id]
-            self.left = snapshot.left
+            self.stock.restore(snapshot.stock)
             del self.events[marks[0]:]
             self.moved = defaultdict(lambda: [0, 0], marks[1])
             raise
@@ -243,17 +212,16 @@ class _Round:
 
 
 def _drafts(run: _Round) -> list[EventDraft]:
+    """The events in the one-by-one order, now that the shipments have ids."""
     drafts = []
-    for action, subject, payload, shipment in run.events:
-        if isinstance(subject, ResourceRequest):
-            assert shipment is not None
-            drafts.append(EventDraft(action, "request", subject.reference,
-                                     run.areas[subject.area_id][0],
-                                     payload={**payload, "shipment_id": shipment.id}))
-        else:
-            body = {k: v for k, v in payload.items() if k != "_area"}
-            drafts.append(EventDraft(action, "holding", str(subject), str(payload["_area"]),
-                                     payload=body))
+    for event in run.events:
+        if isinstance(event, EventDraft):
+            drafts.append(event)
+            continue
+        action, request, payload, shipment = event
+        drafts.append(EventDraft(action, "request", request.reference,
+                                 run.areas[request.area_id][0],
+                                 payload={**payload, "shipment_id": shipment.id}))
     return drafts
 
 
@@ -280,10 +248,7 @@ def accept_plan(
             refused[reference] = "suggestion_stale" if exc.code in STALE else exc.code
         except lifecycle.IllegalTransition:
             refused[reference] = "illegal_transition"
-    for holding_id, quantity in run.left.items():
-        holding = run.holdings[holding_id]
-        if holding.quantity != quantity:
-            holding.quantity, holding.updated_at = quantity, run.now
+    run.stock.write(session)
     session.add_all(run.shipments)
     session.flush()
     record_events(session, actor=principal.actor, drafts=_drafts(run), clock=clock)
