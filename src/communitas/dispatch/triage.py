@@ -30,6 +30,7 @@ from communitas.dispatch.service import (
     check_allowed,
     lock_request,
     log,
+    log_draft,
     place_of,
     refresh_sla,
     require_queue,
@@ -200,11 +201,8 @@ def _escalate(session: Session, request: ResourceRequest, *, actor: str, by: str
         log(session, request, actor=actor, by=by, action="request.escalated", now=now,
             clock=clock, payload=payload)
         return
-    request.updated_at = now  # as log() does
-    drafts.append(EventDraft("request.escalated", "request", request.reference,
-                             place.area.code, payload={"by": by,
-                                                       "status": request.status.value,
-                                                       **payload}))
+    drafts.append(log_draft(request, area_code=place.area.code, by=by,
+                            action="request.escalated", payload=payload, now=now))
 
 
 def escalate_request(
