@@ -3,7 +3,8 @@
 Issue 7's targets: the 72-hour district flood ≤ 10 s, the 14-day city lockdown ≤ 120 s, on
 this machine. The demo city is built once per scale (seed 42, not timed); each drill then
 runs on an in-memory copy with seed 1. ``--hours`` stops a drill early (the time reported is
-for that horizon, and the row says so). Prints a table and writes
+for that horizon, and the row says so). The machine is shared, so each row also gives the
+process's CPU seconds and the 1-minute load average before and after. Prints a table and writes
 benchmarks/results/drills.json.
 
     .venv/bin/python benchmarks/drills.py [--scenario flood_72h_district] [--hours 12]
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -41,20 +43,25 @@ def main() -> None:
             cities[scenario.city_scale] = demo_city(42, scenario.city_scale).kw["bind"]
         drill = Drill(scenario, copy_of_engine(cities[scenario.city_scale]), seed=1,
                       until_minutes=args.hours * 60 if args.hours else None)
-        began = time.perf_counter()
+        load_before = os.getloadavg()[0]
+        began, cpu_began = time.perf_counter(), time.process_time()
         record = drill.run()
         seconds = time.perf_counter() - began
+        cpu = time.process_time() - cpu_began
         metrics = compute(record)
         rows.append({"scenario": name, "hours": drill.horizon / 60, "seconds": round(seconds, 1),
+                     "cpu_seconds": round(cpu, 1),
+                     "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
                      "requests": len(record.requests), "target_s": TARGETS[name],
                      "full_length": drill.horizon == scenario.minutes,
                      "resilience_loss": metrics["resilience_loss_pct_hours"]})
     table = Table(title="Drills through the real services (seed 1)")
-    for column in ("scenario", "hours", "requests", "seconds", "target_s", "full_length"):
+    columns = ("scenario", "hours", "requests", "seconds", "cpu_seconds", "target_s",
+               "full_length", "load_average_1m")
+    for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*(str(row[c]) for c in ("scenario", "hours", "requests", "seconds",
-                                             "target_s", "full_length")))
+        table.add_row(*(str(row[c]) for c in columns))
     Console().print(table)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(rows, indent=1), encoding="utf-8")

@@ -5,14 +5,17 @@ from __future__ import annotations
 import textwrap
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from communitas.auth.permissions import SYSTEM
+from communitas.dispatch.triage import RoutingMemo
 from communitas.drills.assessment import assess_communities
 from communitas.drills.metrics import compute
 from communitas.drills.sandbox import prepared
 from communitas.drills.scenario import parse_scenario_text
 from communitas.drills.simulator import Drill
+from communitas.events import Event
 from communitas.modes.plan_service import install_plan_library
 from tests.factories import COMMUNITY_A1, COMMUNITY_B1, DISTRICT, STREET_A
 from tests.resources.helpers import build_world, stock
@@ -86,3 +89,28 @@ def test_assessment_after_a_drill_sees_who_did_the_work() -> None:
                                     on=date(2026, 7, 20))
     shares = {a.code: a.committee_share for a in ranked}
     assert shares[COMMUNITY_A1] is not None and 0 < shares[COMMUNITY_A1] <= 1
+
+
+class _FreshMemo:
+    """A new routing memo for every intake batch, as triage made before StandingMemo."""
+
+    def current(self, session: Session) -> RoutingMemo:
+        return RoutingMemo()
+
+
+def _routed(fresh: bool) -> tuple[dict[str, object], list[str]]:
+    factory = prepared(_world)
+    drill = Drill(parse_scenario_text(SCENARIO, file="test.yaml"), factory, seed=4)
+    if fresh:
+        drill.routing = _FreshMemo()  # type: ignore[assignment]
+    metrics = compute(drill.run())
+    with factory() as session:
+        queued = list(session.execute(select(Event.payload).where(
+            Event.action == "request.queued").order_by(Event.seq)).scalars())
+    return metrics, queued
+
+
+def test_a_standing_routing_memo_routes_as_a_fresh_one_per_batch() -> None:
+    standing, fresh = _routed(False), _routed(True)
+    assert len(standing[1]) > 10
+    assert standing == fresh

@@ -106,11 +106,12 @@ def triage_stragglers(factory: sessionmaker[Session], *, clock: Clock, policy: D
 
 
 def triage_requests(session: Session, *, requests: list[ResourceRequest], clock: Clock,
-                    policy: DispatchPolicy) -> None:
+                    policy: DispatchPolicy, memo: RoutingMemo | None = None) -> None:
     """Merge each request into an open duplicate or route it to its queue, in order.
 
-    Places and stock counts are looked up once for the batch (triage moves no stock)."""
-    memo = RoutingMemo()
+    Places and stock counts are looked up once for the batch (triage moves no stock); a
+    caller that knows nothing has changed since may pass an older ``memo``."""
+    memo = memo or RoutingMemo()
     for request in requests:
         if request.triaged_at is not None:
             continue

@@ -31,12 +31,12 @@ from communitas.dispatch.lifecycle import Action, LineProgress, RequestStatus
 from communitas.dispatch.models import ResourceRequest, Shipment
 from communitas.dispatch.routing import Level
 from communitas.errors import Conflict, NotFound, PermissionDenied
-from communitas.events import record_event
+from communitas.events import EventDraft, record_event
 from communitas.i18n import _
 
 __all__ = [
     "DispatchPolicy", "Place", "aliases", "check_allowed", "get_request", "is_requester",
-    "lock_request", "log", "place_of", "progress", "refresh_sla", "requester_token",
+    "lock_request", "log", "log_draft", "place_of", "progress", "refresh_sla", "requester_token",
     "require_queue", "resolve_actor", "sees_phone", "transition",
 ]
 
@@ -225,6 +225,14 @@ def refresh_sla(request: ResourceRequest, now: datetime, policy: DispatchPolicy,
         request.sla_due_at = request.queued_at + policy.sla(request.priority)
         if request.sla_due_at < now and not restart:
             request.sla_due_at = now + policy.sla(request.priority)
+
+
+def log_draft(request: ResourceRequest, *, area_code: str, by: str, action: str,
+              payload: dict[str, Any], now: datetime) -> EventDraft:
+    """The event :func:`log` appends, as a draft for a caller that batches its events."""
+    request.updated_at = now
+    return EventDraft(action, "request", request.reference, area_code,
+                      payload={"by": by, "status": request.status.value, **payload})
 
 
 def log(session: Session, request: ResourceRequest, *, actor: str, by: str, action: str,

@@ -37,6 +37,7 @@ from communitas.errors import CommunitasError, Conflict
 from communitas.i18n import _
 from communitas.resources import service as resources
 from communitas.resources.models import Holding, HoldingCondition
+from communitas.resources.schemas import HoldingRead
 
 __all__ = ["SuggestionPolicy", "accept_suggestion", "suggest_for_request", "suggest_plan"]
 
@@ -187,13 +188,16 @@ def _pieces(plan: Plan, depots: list[_Depot]) -> dict[int, list[tuple[Holding, i
     return pieces
 
 
-def _line(session: Session, request: ResourceRequest, line: RequestLine,
-          pieces: list[tuple[Holding, int, float]]) -> SuggestedLine:
+def _kept(line: RequestLine, pieces: list[tuple[Holding, int, float]]
+          ) -> list[tuple[Holding, int, float]]:
     """A bulk order's commitments must reach its minimum, so smaller pieces are left out."""
+    floor = min(line.min_quantity or 1, line.quantity - line.committed)
+    return [(h, q, m) for h, q, m in pieces if q >= floor]
+
+
+def _line(request: ResourceRequest, line: RequestLine, kept: list[tuple[Holding, int, float]],
+          reads: dict[int, HoldingRead]) -> SuggestedLine:
     open_units = line.quantity - line.committed
-    floor = min(line.min_quantity or 1, open_units)
-    kept = [(h, q, m) for h, q, m in pieces if q >= floor]
-    reads = {r.id: r for r in resources.holding_reads(session, [h for h, _q, _m in kept])}
     shipments = [SuggestedShipment(holding_id=h.id, organisation_code=reads[h.id]
                                    .organisation_code, area_code=reads[h.id].area_code,
                                    quantity=q, minutes=m) for h, q, m in kept]
@@ -220,10 +224,13 @@ def suggest_plan(session: Session, *, principal: Principal, within: str,
     if lines and depots:
         plan = solve(_problem(session, lines, depots, policy))
         status, metrics, pieces = plan.status, plan.metrics, _pieces(plan, depots)
+    kept = [_kept(line, pieces.get(d, [])) for d, (_request, line) in enumerate(lines)]
+    used = {h.id: h for chosen in kept for h, _q, _m in chosen}
+    reads = {r.id: r for r in resources.holding_reads(session, [used[i] for i in sorted(used)])}
     return SuggestedPlan(
         within=root.code, generated_at=clock.now(), status=status, supply_points=len(depots),
-        lines=[_line(session, request, line, pieces.get(d, []))
-               for d, (request, line) in enumerate(lines)], metrics=metrics)
+        lines=[_line(request, line, chosen, reads)
+               for (request, line), chosen in zip(lines, kept, strict=True)], metrics=metrics)
 
 
 def suggest_for_request(session: Session, *, principal: Principal, reference: str,

@@ -30,6 +30,7 @@ from communitas.dispatch.service import (
     check_allowed,
     lock_request,
     log,
+    log_draft,
     place_of,
     refresh_sla,
     require_queue,
@@ -37,6 +38,7 @@ from communitas.dispatch.service import (
     transition,
 )
 from communitas.errors import Conflict, NotFound, ValidationFailed
+from communitas.events import EventDraft, record_events
 from communitas.i18n import _
 from communitas.resources import capacity as resources_capacity
 from communitas.resources import service as resources
@@ -177,22 +179,30 @@ def _notify(session: Session, request: ResourceRequest, place: Place, *, key: st
 # --- escalation ------------------------------------------------------------------------------
 
 def _escalate(session: Session, request: ResourceRequest, *, actor: str, by: str,
-              reason: str, clock: Clock, policy: DispatchPolicy) -> None:
+              reason: str, clock: Clock, policy: DispatchPolicy,
+              memo: RoutingMemo | None = None, drafts: list[EventDraft] | None = None) -> None:
+    """Route one level up at least; with ``drafts`` the event is left to the caller's batch."""
     above = routing.next_level(request.queue_level)
     if above is None:
         raise Conflict(_("This request is already with outside support"),
                        code="cannot_escalate", details={"level": request.queue_level.value})
     now = clock.now()
-    place = place_of(session, areas.get_area_by_id(session, area_id=request.area_id))
+    place = memo.place(session, request.area_id) if memo is not None else \
+        place_of(session, areas.get_area_by_id(session, area_id=request.area_id))
     decision = route_request(session, request, place, floor=above,
-                             on=resources.today(clock))
+                             on=resources.today(clock), memo=memo)
     before = request.queue_level
     place_in_queue(session, request, decision, place, now=now, policy=policy)
     _notify(session, request, place, key="request.escalated", now=now,
             payload={"from": before.value, "to": request.queue_level.value, "reason": reason})
-    log(session, request, actor=actor, by=by, action="request.escalated", now=now, clock=clock,
-        payload={"from": before.value, "to": request.queue_level.value, "reason": reason,
-                 "coverage": round(decision.coverage, 3)})
+    payload = {"from": before.value, "to": request.queue_level.value, "reason": reason,
+               "coverage": round(decision.coverage, 3)}
+    if drafts is None:
+        log(session, request, actor=actor, by=by, action="request.escalated", now=now,
+            clock=clock, payload=payload)
+        return
+    drafts.append(log_draft(request, area_code=place.area.code, by=by,
+                            action="request.escalated", payload=payload, now=now))
 
 
 def escalate_request(
@@ -212,26 +222,25 @@ def escalate_request(
 def escalate_overdue(
     session: Session, *, clock: Clock | None = None, policy: DispatchPolicy | None = None,
 ) -> list[str]:
-    """Escalate every open request whose SLA ran out before full commitment; references."""
+    """Escalate every open request whose SLA ran out before full commitment; references.
+
+    One locked read of the overdue requests, one events INSERT: the events are those
+    escalating each request in turn appends, in the same order."""
     clock, policy = clock or SystemClock(), policy or DispatchPolicy()
     overdue = session.execute(
-        select(ResourceRequest.reference)
+        select(ResourceRequest)
         .where(ResourceRequest.sla_due_at <= clock.now(),
                ResourceRequest.status.in_(sorted(OPEN)),
                ResourceRequest.queue_level != Level.OUTSIDE)
         .order_by(ResourceRequest.priority, ResourceRequest.sla_due_at, ResourceRequest.id)
-    ).scalars().all()
-    escalated = []
-    for reference in overdue:
-        request = lock_request(session, reference=reference)
-        due = request.sla_due_at
-        if due is None or due > clock.now() or request.status not in OPEN \
-                or request.queue_level is Level.OUTSIDE:
-            continue  # met or moved while we waited for the lock
+        .with_for_update().execution_options(populate_existing=True)).scalars().all()
+    memo = RoutingMemo()  # escalation routes, it never moves stock: one look-up per area
+    drafts: list[EventDraft] = []
+    for request in overdue:
         _escalate(session, request, actor=SYSTEM.actor, by="system", reason="sla",
-                  clock=clock, policy=policy)
-        escalated.append(reference)
-    return escalated
+                  clock=clock, policy=policy, memo=memo, drafts=drafts)
+    record_events(session, actor=SYSTEM.actor, drafts=drafts, clock=clock)
+    return [request.reference for request in overdue]
 
 
 # --- triage actions --------------------------------------------------------------------------

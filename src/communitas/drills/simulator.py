@@ -28,10 +28,12 @@ from communitas.config import get_settings
 from communitas.db import unit_of_work
 from communitas.dispatch import fulfilment, intake, suggestion
 from communitas.dispatch.acceptance import Accepted, Pending, accept_submissions
+from communitas.dispatch.batch_fulfilment import PlannedCommit, accept_plan
 from communitas.dispatch.intake_lookups import IntakeLookups
 from communitas.dispatch.models import ResourceRequest
 from communitas.dispatch.schemas import ItemsLine, RequestCreate, ShipmentStep
 from communitas.dispatch.service import DispatchPolicy, requester_token
+from communitas.dispatch.standing_memo import StandingMemo
 from communitas.dispatch.triage_batch import verify_and_approve
 from communitas.drills import world
 from communitas.drills.conditions import Conditions
@@ -100,9 +102,11 @@ class Drill:
         self._unanswered: list[str] = []  # references not yet verified and approved
         self.policy = DispatchPolicy()
         self.lookups = IntakeLookups(ttl=math.inf)  # the drill's city never changes areas
+        self.routing = StandingMemo()  # places and stock per area until stock moves
         self.city: world.City
         self.jobs = default_jobs(get_settings())
         self.workforce = Workforce(self)  # works plan activation's tasks at timer rounds
+        self._job_due: dict[str, datetime] = {}  # job name → drill time it runs next
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -168,14 +172,24 @@ class Drill:
         rows = list(session.execute(select(ResourceRequest).where(
             ResourceRequest.id.in_([o.id for _a, o in accepted]))
             .order_by(ResourceRequest.id)).scalars())
-        intake.triage_requests(session, requests=rows, clock=self.clock, policy=self.policy)
+        intake.triage_requests(session, requests=rows, clock=self.clock, policy=self.policy,
+                               memo=self.routing.current(session))
         for arrival, outcome in accepted:
             self.tracks[outcome.reference] = Track(arrival, outcome.reference)
             self._unanswered.append(outcome.reference)
 
     def _on_timers(self, session: Session, event: _Event) -> None:
-        """The scheduler's jobs (expiry, SLA escalation, unanswered warnings) on drill time."""
+        """The scheduler's jobs (expiry, SLA escalation, unanswered warnings) on drill time,
+        each at its own cadence as ``Scheduler.run_due`` keeps it live: a daily routine job
+        runs once a day, not at every tick. Jobs that commit their own steps (the straggler
+        triage and the outbox worker) have nothing to do in a drill: intake triages as it
+        accepts, and nothing is sent."""
+        now = self.clock.now()
         for job in self.jobs:
+            due = self._job_due.get(job.name)
+            if job.steps is not None or (due is not None and now < due):
+                continue
+            self._job_due[job.name] = now + job.every
             job.run(session, self.clock)
 
     def _on_inject(self, session: Session, event: _Event) -> None:
@@ -198,9 +212,7 @@ class Drill:
         self._triage(session, event.minute)
         plan = suggestion.suggest_plan(session, principal=SYSTEM, within=self.city.root,
                                        clock=self.clock)
-        for line in plan.lines:
-            if line.shipments:
-                self._accept(session, line, event.minute)
+        self._accept(session, [line for line in plan.lines if line.shipments], event.minute)
 
     def _triage(self, session: Session, minute: float) -> None:
         """The dispatcher verifies and approves everything new, as one batch."""
@@ -210,21 +222,23 @@ class Drill:
         for reference in answered:
             self.tracks[reference].first_response = minute
 
-    def _accept(self, session: Session, line: Any, minute: float) -> None:
-        commits = world.commits(line)
-        try:
-            suggestion.accept_suggestion(session, principal=SYSTEM, reference=line.reference,
-                                         shipments=commits, clock=self.clock)
-        except CommunitasError:
-            return  # stale or refused: the next round plans again
-        for shipment, suggested in world.new_shipments(session, line):
-            fulfilment.ship_shipment(session, principal=SYSTEM, reference=line.reference,
-                                     step=ShipmentStep(shipment_id=shipment.id),
-                                     clock=self.clock)
-            arrive = self.city.arrival_minute(self.conditions, suggested,
-                                              self.tracks[line.reference].arrival.area, minute)
-            self._push(arrive, "deliver",
-                       (line.reference, shipment.id, suggested.organisation_code))
+    def _accept(self, session: Session, lines: list[Any], minute: float) -> None:
+        """The dispatcher accepts the whole plan and the stock leaves at once, in one batch
+        (``batch_fulfilment.accept_plan``: accept_suggestion's rules request by request,
+        then ship_shipment's); a stale or refused request waits for the next round."""
+        suggested = {(line.line_id, s.holding_id): (line.reference, s)
+                     for line in lines for s in line.shipments}
+        outcome = accept_plan(session, principal=SYSTEM, commits=[
+            PlannedCommit(line.reference, line.line_id, s.holding_id, s.quantity)
+            for line in lines for s in line.shipments], ship=True, clock=self.clock)
+        for code in outcome.refused.values():
+            key = f"accept:{code}"
+            self.refusals[key] = self.refusals.get(key, 0) + 1
+        for shipment in outcome.shipments:
+            reference, piece = suggested[(shipment.line_id, shipment.holding_id)]
+            arrive = self.city.arrival_minute(self.conditions, piece,
+                                              self.tracks[reference].arrival.area, minute)
+            self._push(arrive, "deliver", (reference, shipment.id, piece.organisation_code))
 
     def _on_deliver(self, session: Session, event: _Event) -> None:
         reference, shipment_id, org_code = event.data

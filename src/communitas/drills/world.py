@@ -22,7 +22,6 @@ from communitas.areas.models import Area
 from communitas.auth.permissions import SYSTEM
 from communitas.clock import Clock
 from communitas.dispatch.models import Shipment
-from communitas.dispatch.schemas import CommitIn
 from communitas.drills.conditions import Conditions
 from communitas.drills.demand import DemandArea
 from communitas.drills.records import RequestRecord
@@ -190,20 +189,6 @@ def confirm_proposal(session: Session, proposal_id: int, *, clock: Clock) -> str
     except Exception:  # already decided or superseded: nothing switched
         return None
     return switch.area_code
-
-
-def commits(line: Any) -> list[CommitIn]:
-    return [CommitIn(line_id=line.line_id, holding_id=s.holding_id, quantity=s.quantity)
-            for s in line.shipments]
-
-
-def new_shipments(session: Session, line: Any) -> list[tuple[Shipment, Any]]:
-    """The shipments just committed for a suggested line, with their suggestion."""
-    by_holding = {s.holding_id: s for s in line.shipments}
-    rows = session.execute(select(Shipment).where(
-        Shipment.line_id == line.line_id, Shipment.shipped < Shipment.quantity,
-        Shipment.holding_id.in_(sorted(by_holding))).order_by(Shipment.id)).scalars()
-    return [(row, by_holding[row.holding_id]) for row in rows]
 
 
 def stock_balance(session: Session, city: City, lost: dict[str, int],

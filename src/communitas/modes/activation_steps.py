@@ -29,9 +29,15 @@ from communitas.dispatch.intake_lookups import IntakeLookups
 from communitas.dispatch.models import RequesterKind, ResourceRequest
 from communitas.dispatch.routing import Level
 from communitas.dispatch.schemas import ItemsLine, PeopleLine, RequestCreate
-from communitas.dispatch.service import DispatchPolicy, Place, log, place_of
-from communitas.dispatch.triage import cancel_request, place_in_queue, route_request
+from communitas.dispatch.service import DispatchPolicy, log_draft
+from communitas.dispatch.triage import (
+    RoutingMemo,
+    cancel_request,
+    place_in_queue,
+    route_request,
+)
 from communitas.errors import CommunitasError
+from communitas.events import EventDraft, record_events
 from communitas.modes import activation as rules
 from communitas.modes.activation_models import (
     Activation,
@@ -232,20 +238,21 @@ def route_prepositioning(session: Session, *, clock: Clock, limit: int = 500) ->
         ResourceRequest.id.in_(ids), ResourceRequest.triaged_at.is_(None))
         .order_by(ResourceRequest.id).limit(limit)).scalars())
     now, policy = clock.now(), DispatchPolicy()
-    places: dict[int, Place] = {}
+    memo = RoutingMemo()  # routing moves no stock: places and stock looked up once per area
+    drafts: list[EventDraft] = []  # one events INSERT for the batch
     for request in rows:
         request.triaged_at = now
         if request.status.value not in ("submitted", "verified", "approved"):
             continue
-        if request.area_id not in places:
-            places[request.area_id] = place_of(session, session.get_one(Area, request.area_id))
-        place = places[request.area_id]
+        place = memo.place(session, request.area_id)
         decision = route_request(session, request, place, floor=Level.COMMUNITY,
-                                 on=resources.today(clock))
+                                 on=resources.today(clock), memo=memo)
         place_in_queue(session, request, decision, place, now=now, policy=policy)
-        log(session, request, actor=ACTIVATION.actor, by="staff", action="request.queued",
-            now=now, clock=clock, payload={"level": request.queue_level.value,
-                                           "coverage": round(decision.coverage, 3)})
+        drafts.append(log_draft(request, area_code=place.area.code, by="staff",
+                                action="request.queued", now=now,
+                                payload={"level": request.queue_level.value,
+                                         "coverage": round(decision.coverage, 3)}))
+    record_events(session, actor=ACTIVATION.actor, drafts=drafts, clock=clock)
     session.flush()
     return [request.reference for request in rows]
 

@@ -1,0 +1,255 @@
+"""Accepting a dispatcher's plan in one go: the commitments of many requests, and their
+shipping when the stock leaves at once, with one locked read each of requests, holdings and
+areas, one flush (an executemany UPDATE per table and one multi-row INSERT of shipments) and
+one events INSERT.
+
+The rules and events are those of :func:`suggestion.accept_suggestion` taken request by
+request, followed by :func:`fulfilment.ship_shipment` for each new shipment: the same checks
+(borrowed from fulfilment, not copied; stock moves through resources.ledger.StockLedger,
+which checks as adjust_holding does), the same events in the same order with the same
+payloads. Each request is all or nothing, as accept_suggestion is; a refused request is left
+as it was and named in the answer with the refusal's code (``suggestion_stale`` when stock or
+the request moved since the plan was made), and the others go on.
+
+Concurrency: requests and holdings are read ``FOR UPDATE`` (PostgreSQL; SQLite's
+``BEGIN IMMEDIATE`` serialises writers already), so the counters checked in Python are the
+ones written.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from communitas.areas.models import Area
+from communitas.auth.permissions import Principal, require
+from communitas.auth.roles import Permission
+from communitas.clock import Clock, SystemClock
+from communitas.dispatch import lifecycle
+from communitas.dispatch.fulfilment import _check_minimum, _check_type, _check_usable
+from communitas.dispatch.lifecycle import Action, LineProgress, RequestStatus
+from communitas.dispatch.models import RequestLine, ResourceRequest, Shipment
+from communitas.dispatch.service import DispatchPolicy, check_allowed, refresh_sla
+from communitas.dispatch.suggestion import STALE
+from communitas.errors import CommunitasError, Conflict, NotFound
+from communitas.events import EventDraft, record_events
+from communitas.i18n import _
+from communitas.resources.ledger import StockLedger
+
+__all__ = ["PlanAcceptance", "PlannedCommit", "accept_plan"]
+
+_CHUNK = 500  # ids per IN (...) list
+
+
+@dataclass(frozen=True)
+class PlannedCommit:
+    """One suggested shipment the dispatcher accepts."""
+
+    reference: str
+    line_id: int
+    holding_id: int
+    quantity: int
+
+
+@dataclass
+class PlanAcceptance:
+    """New shipments in the order committed, and the refused references with their code."""
+
+    shipments: list[Shipment] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Snapshot:
+    """What a request's commitments change, to put back when one of them is refused."""
+
+    status: RequestStatus
+    sla_due_at: datetime | None
+    updated_at: datetime
+    committed: dict[int, int]
+    stock: dict[int, int]
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+
+
+def _requests(session: Session, references: list[str]) -> dict[str, ResourceRequest]:
+    """Reference → its request (a merged duplicate's: the survivor), locked, lines loaded."""
+    survivor: dict[str, int] = {}
+    for start in range(0, len(references), _CHUNK):
+        chunk = references[start:start + _CHUNK]
+        for ref, own, merged in session.execute(
+                select(ResourceRequest.reference, ResourceRequest.id,
+                       ResourceRequest.merged_into_id)
+                .where(ResourceRequest.reference.in_(chunk))):
+            survivor[ref] = merged or own
+    rows: dict[int, ResourceRequest] = {}
+    for ids in _chunks(sorted(set(survivor.values()))):
+        for row in session.execute(
+                select(ResourceRequest).where(ResourceRequest.id.in_(ids))
+                .order_by(ResourceRequest.id).with_for_update()
+                .options(selectinload(ResourceRequest.lines)
+                         .selectinload(RequestLine.resource_type))
+                .execution_options(populate_existing=True)).scalars():
+            rows[row.id] = row
+    return {ref: rows[i] for ref, i in survivor.items()}
+
+
+def _areas(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
+    """Area id → (code, path)."""
+    found: dict[int, tuple[str, str]] = {}
+    for chunk in _chunks(sorted(ids)):
+        found |= {i: (code, path) for i, code, path in session.execute(
+            select(Area.id, Area.code, Area.path).where(Area.id.in_(chunk)))}
+    return found
+
+
+def _moved(session: Session, request_ids: list[int]) -> dict[int, list[int]]:
+    """Line id → [shipped, delivered] over its existing shipments."""
+    moved: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for chunk in _chunks(sorted(request_ids)):
+        for line_id, shipped, delivered in session.execute(
+                select(Shipment.line_id, func.sum(Shipment.shipped), func.sum(Shipment.delivered))
+                .where(Shipment.request_id.in_(chunk)).group_by(Shipment.line_id)):
+            moved[line_id] = [int(shipped), int(delivered)]
+    return moved
+
+
+class _Round:
+    """The running state of one acceptance: counters as the one-by-one path would see them."""
+
+    def __init__(self, session: Session, principal: Principal, commits: list[PlannedCommit],
+                 clock: Clock, policy: DispatchPolicy, ship: bool) -> None:
+        self.principal, self.clock, self.policy, self.ship = principal, clock, policy, ship
+        self.now = clock.now()
+        self.requests = _requests(session, list(dict.fromkeys(c.reference for c in commits)))
+        self.stock = StockLedger(session, principal=principal, clock=clock,
+                                 holding_ids=[c.holding_id for c in commits])
+        self.areas = _areas(session, {r.area_id for r in self.requests.values()}
+                            | {r.queue_area_id for r in self.requests.values()})
+        self.moved = _moved(session, [r.id for r in self.requests.values()])
+        self.shipments: list[Shipment] = []
+        # holding drafts, and (action, request, payload, shipment) to draft once ids exist
+        self.events: list[EventDraft | tuple[str, ResourceRequest, dict[str, object],
+                                             Shipment]] = []
+
+    def progress(self, request: ResourceRequest) -> list[LineProgress]:
+        return [LineProgress(ln.quantity, ln.committed, *self.moved[ln.id])
+                for ln in request.lines]
+
+    def commit(self, request: ResourceRequest, item: PlannedCommit) -> Shipment:
+        """commit_line's checks and moves on the running counters."""
+        check_allowed(request, Action.COMMIT)
+        line = next((ln for ln in request.lines if ln.id == item.line_id), None)
+        if line is None:
+            raise NotFound(_("Line {value} is not part of this request"), code="unknown_line",
+                           value=item.line_id, details={"field": "line_id"})
+        holding = self.stock.holding(item.holding_id)
+        _check_type(line, holding.resource_type_code)
+        _check_usable(holding, self.clock)
+        _check_minimum(line, item.quantity)
+        if line.committed + item.quantity > line.quantity:
+            open_units = line.quantity - line.committed
+            raise Conflict(_("Only {available} units of this line are still open; {requested} "
+                             "requested"), code="over_commitment", available=open_units,
+                           requested=item.quantity,
+                           details={"line_id": line.id, "open": open_units,
+                                    "requested": item.quantity})
+        self.events.append(self.stock.adjust(holding.id, -item.quantity,
+                                             f"request {request.reference}"))
+        line.committed += item.quantity
+        shipment = Shipment(request_id=request.id, line_id=line.id, holding_id=holding.id,
+                            quantity=item.quantity, committed_by=self.principal.actor,
+                            committed_at=self.now, updated_at=self.now)
+        request.status = lifecycle.next_status(request.status, Action.COMMIT,
+                                               lines=self.progress(request))
+        refresh_sla(request, self.now, self.policy)
+        request.updated_at = self.now
+        self.events.append(("request.committed", request, {
+            "by": "staff", "status": request.status.value, "line": line.position,
+            "line_id": line.id, "holding_id": holding.id, "quantity": item.quantity},
+            shipment))
+        return shipment
+
+    def send(self, request: ResourceRequest, shipment: Shipment) -> None:
+        """ship_shipment's move: every unit of the new shipment leaves now."""
+        check_allowed(request, Action.SHIP)
+        shipment.shipped = shipment.quantity
+        self.moved[shipment.line_id][0] += shipment.quantity
+        request.status = lifecycle.next_status(request.status, Action.SHIP,
+                                               lines=self.progress(request))
+        self.events.append(("request.shipped", request, {
+            "by": "staff", "status": request.status.value, "quantity": shipment.quantity,
+            "reason": ""}, shipment))
+
+    def accept(self, request: ResourceRequest, items: list[PlannedCommit]) -> None:
+        """One request's commitments (and shipping), all or nothing."""
+        snapshot = _Snapshot(request.status, request.sla_due_at, request.updated_at,
+                             {ln.id: ln.committed for ln in request.lines}, self.stock.mark())
+        marks = (len(self.events), {k: list(v) for k, v in self.moved.items()})
+        try:
+            _code, path = self.areas[request.queue_area_id]
+            require(self.principal, Permission.REQUEST_COMMIT, area_path=path)
+            new = [self.commit(request, item) for item in items]
+            if self.ship:
+                for shipment in new:
+                    self.send(request, shipment)
+        except (CommunitasError, lifecycle.IllegalTransition):
+            request.status, request.sla_due_at = snapshot.status, snapshot.sla_due_at
+            request.updated_at = snapshot.updated_at
+            for ln in request.lines:
+                ln.committed = snapshot.committed[ln.id]
+            self.stock.restore(snapshot.stock)
+            del self.events[marks[0]:]
+            self.moved = defaultdict(lambda: [0, 0], marks[1])
+            raise
+        self.shipments += new
+
+
+def _drafts(run: _Round) -> list[EventDraft]:
+    """The events in the one-by-one order, now that the shipments have ids."""
+    drafts = []
+    for event in run.events:
+        if isinstance(event, EventDraft):
+            drafts.append(event)
+            continue
+        action, request, payload, shipment = event
+        drafts.append(EventDraft(action, "request", request.reference,
+                                 run.areas[request.area_id][0],
+                                 payload={**payload, "shipment_id": shipment.id}))
+    return drafts
+
+
+def accept_plan(
+    session: Session, *, principal: Principal, commits: list[PlannedCommit],
+    ship: bool = False, clock: Clock | None = None, policy: DispatchPolicy | None = None,
+) -> PlanAcceptance:
+    """Commit the plan's shipments request by request (in the order first named), each
+    request all or nothing; with ``ship`` every new shipment leaves at once."""
+    clock, policy = clock or SystemClock(), policy or DispatchPolicy()
+    run = _Round(session, principal, commits, clock, policy, ship)
+    grouped: dict[str, list[PlannedCommit]] = defaultdict(list)
+    for item in commits:
+        grouped[item.reference].append(item)
+    refused: dict[str, str] = {}
+    for reference, items in grouped.items():
+        request = run.requests.get(reference)
+        try:
+            if request is None:
+                raise NotFound(_("Unknown request {value}"), code="unknown_request",
+                               value=reference)
+            run.accept(request, items)
+        except CommunitasError as exc:
+            refused[reference] = "suggestion_stale" if exc.code in STALE else exc.code
+        except lifecycle.IllegalTransition:
+            refused[reference] = "illegal_transition"
+    run.stock.write(session)
+    session.add_all(run.shipments)
+    session.flush()
+    record_events(session, actor=principal.actor, drafts=_drafts(run), clock=clock)
+    return PlanAcceptance(shipments=run.shipments, refused=refused)

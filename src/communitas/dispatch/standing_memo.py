@@ -1,0 +1,36 @@
+"""A routing memo kept across intake batches for as long as nothing it remembers changed.
+
+What a routing decision reads — holdings, capacity offers, resource types, areas — changes
+only together with an event about it (every state change appends one, in the same
+transaction), so the memo is replaced as soon as the log holds such an event newer than the
+last look. Decisions are then exactly those a fresh memo per batch would make.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from communitas.dispatch.triage import RoutingMemo
+from communitas.events import Event, EventChainHead
+
+__all__ = ["WATCHED", "StandingMemo"]
+
+WATCHED = ("holding", "capacity_offer", "resource_type", "resource_category", "area")
+
+
+class StandingMemo:
+    """``current(session)`` is the memo to route with now."""
+
+    def __init__(self) -> None:
+        self._memo = RoutingMemo()
+        self._seen: int | None = None  # the event log's head at the last look
+
+    def current(self, session: Session) -> RoutingMemo:
+        head = session.execute(select(EventChainHead.last_seq)).scalar_one()
+        if self._seen is None or self._seen > head or session.execute(
+                select(Event.seq).where(Event.seq > self._seen,
+                                        Event.subject_type.in_(WATCHED)).limit(1)).first():
+            self._memo = RoutingMemo()
+        self._seen = head
+        return self._memo
