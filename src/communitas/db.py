@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, select
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -121,3 +121,22 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+IN_CHUNK = 500  # values per IN (...) list: under SQLite's bound-parameter limit
+_Row = TypeVar("_Row", bound="Base")
+
+
+def rows_by_id(session: Session, model: type[_Row], ids: Sequence[int], *,
+               lock: bool = False) -> dict[int, _Row]:
+    """Rows of ``model`` by id, read in id order a chunk at a time (locked when asked, so
+    concurrent batches lock in the same order)."""
+    found: dict[int, _Row] = {}
+    ordered = sorted(set(ids))
+    id_column = model.id  # type: ignore[attr-defined]  # every table given has an id
+    for start in range(0, len(ordered), IN_CHUNK):
+        query = select(model).where(id_column.in_(ordered[start:start + IN_CHUNK])) \
+            .order_by(id_column)
+        for row in session.execute(query.with_for_update() if lock else query).scalars():
+            found[row.id] = row  # type: ignore[attr-defined]
+    return found

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from communitas.auth.permissions import Principal, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
+from communitas.db import rows_by_id
 from communitas.errors import NotFound, ValidationFailed
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
@@ -33,17 +33,6 @@ __all__ = ["BATCH_ACTIONS", "transition_many"]
 # Actions that need nothing but the task and who acts (assign names an assignee).
 BATCH_ACTIONS = frozenset(Action) - {Action.ASSIGN, Action.CLAIM, Action.RELEASE}
 _SWEEP_GENERIC = frozenset({Action.CANNOT_COMPLETE, Action.REOPEN})
-_CHUNK = 500
-
-
-def _locked(session: Session, ids: list[int]) -> dict[int, Task]:
-    found: dict[int, Task] = {}
-    ordered = sorted(set(ids))
-    for start in range(0, len(ordered), _CHUNK):
-        found.update((t.id, t) for t in session.execute(
-            select(Task).where(Task.id.in_(ordered[start:start + _CHUNK]))
-            .order_by(Task.id).with_for_update()).scalars())
-    return found
 
 
 def transition_many(session: Session, *, action: Action, moves: Sequence[tuple[int, Principal]],
@@ -53,7 +42,7 @@ def transition_many(session: Session, *, action: Action, moves: Sequence[tuple[i
         raise ValidationFailed(_("This action cannot be applied to many tasks at once"),
                                code="not_batchable", details={"action": action.value})
     data = TaskTransition(action=action, reason=reason)
-    tasks = _locked(session, [task_id for task_id, _who in moves])
+    tasks = rows_by_id(session, Task, [task_id for task_id, _who in moves], lock=True)
     refs = lookups.area_refs(session, [t.area_id for t in tasks.values()])
     now = (clock or SystemClock()).now()
     drafts: list[EventDraft] = []

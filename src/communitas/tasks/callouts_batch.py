@@ -14,14 +14,13 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from communitas.auth.permissions import Principal, area_range, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
+from communitas.db import rows_by_id
 from communitas.errors import Conflict, NotFound
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
@@ -35,20 +34,6 @@ from communitas.tasks.selection import Candidate
 __all__ = ["Answer", "create_callouts", "respond_many"]
 
 IS = InvitationStatus
-_CHUNK = 500
-_Row = TypeVar("_Row", Task, CallOut, CallOutInvitation)
-
-
-def _rows(session: Session, model: type[_Row], ids: Sequence[int], lock: bool = False
-          ) -> dict[int, _Row]:
-    """Rows by id, in chunks (SQLite's bound-parameter limit), locked when asked."""
-    found: dict[int, _Row] = {}
-    ordered = sorted(set(ids))
-    for start in range(0, len(ordered), _CHUNK):
-        query = select(model).where(model.id.in_(ordered[start:start + _CHUNK]))
-        for row in session.execute(query.with_for_update() if lock else query).scalars():
-            found[row.id] = row
-    return found
 
 
 def _place(task: Task, ref: lookups.AreaRef) -> tuple[float, float] | None:
@@ -99,7 +84,7 @@ def create_callouts(session: Session, *, principal: Principal,
     """One call-out per (task id, request), as ``create_callout`` makes them one by one;
     None where no volunteer fits (the single path's ``no_volunteers``). All or nothing for
     the other refusals (unknown or closed task, no permission)."""
-    tasks = _rows(session, Task, [task_id for task_id, _data in items])
+    tasks = rows_by_id(session, Task, [task_id for task_id, _data in items])
     refs = lookups.area_refs(session, [t.area_id for t in tasks.values()])
     now = (clock or SystemClock()).now()
     pools = _Pools(session, principal)
@@ -153,9 +138,11 @@ class Answer:
 def respond_many(session: Session, *, answers: Sequence[Answer], clock: Clock | None = None
                  ) -> list[CallOutInvitation]:
     """Record the answers in order, as ``respond`` would one after another."""
-    invitations = _rows(session, CallOutInvitation, [a.invitation_id for a in answers], lock=True)
-    callouts = _rows(session, CallOut, [i.callout_id for i in invitations.values()], lock=True)
-    tasks = _rows(session, Task, [c.task_id for c in callouts.values()])
+    invitations = rows_by_id(session, CallOutInvitation, [a.invitation_id for a in answers],
+                             lock=True)
+    callouts = rows_by_id(session, CallOut, [i.callout_id for i in invitations.values()],
+                          lock=True)
+    tasks = rows_by_id(session, Task, [c.task_id for c in callouts.values()])
     refs = lookups.area_refs(session, [t.area_id for t in tasks.values()])
     people = lookups.person_codes(session, [i.person_id for i in invitations.values()])
     now = (clock or SystemClock()).now()
