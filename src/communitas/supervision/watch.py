@@ -8,7 +8,6 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from communitas.areas.codes import AreaKind
 from communitas.areas.models import Area
 from communitas.auth.permissions import SYSTEM
 from communitas.clock import Clock, SystemClock
@@ -31,15 +30,17 @@ def flag_inaction(session: Session, *, hours: float, clock: Clock | None = None
     once per idle spell (a new action starts a new spell)."""
     clock = clock or SystemClock()
     now, on = clock.now(), today(clock)
-    emergency = {m.area_code: m for m in modes.effective_modes(session, kind=AreaKind.COMMUNITY)
-                 if m.mode in EMERGENCY_LEVELS}
+    rows = list(session.execute(select(CadreAssignment).where(active_on(on))
+                                .order_by(CadreAssignment.id)).scalars())
+    if not rows:
+        return []
+    emergency = {m.area_code: m for m in modes.effective_modes_of(
+        session, {r.community_id for r in rows}) if m.mode in EMERGENCY_LEVELS}
     if not emergency:
         return []
     ids = dict(session.execute(select(Area.id, Area.code).where(
         Area.code.in_(sorted(emergency)))).all())
-    rows = list(session.execute(select(CadreAssignment).where(
-        active_on(on), CadreAssignment.community_id.in_(sorted(ids)))
-        .order_by(CadreAssignment.id)).scalars())
+    rows = [r for r in rows if r.community_id in ids]
     records = records_for(session, rows, assignment_reads(session, rows, on=on),
                           {i: emergency[code] for i, code in ids.items()}, now=now,
                           hours=hours, on=on)
