@@ -5,8 +5,9 @@
 * reduced market capacity (share s) stretches a market organisation's delivery time by 1/s,
   and at s = 0 holds it until the reduction ends.
 
-Power loss is recorded on the timeline; its effects (lifts, pumps, phones) come with the
-tasks and call-outs being built in other packages (a hook: ``powerless``).
+* power loss stops the lifts: a delivery to an area without power (or inside one) takes
+  the inject's ``stairs_factor`` times longer. Its residents' extra requests are demand's
+  (``demand.Outage``).
 """
 
 from __future__ import annotations
@@ -64,6 +65,13 @@ class Conditions:
             else:
                 factor = max(factor, 1 / cut.share)
         return factor, depart
+
+    def stairs(self, codes: Iterable[str], t: float) -> float:
+        """The travel factor of a delivery to an area (``codes``: it and its ancestors) at
+        ``t``: the largest ``stairs_factor`` of the outages it is in, else 1."""
+        have = set(codes)
+        return max((i.stairs_factor for i in self.injects if isinstance(i, PowerLossInject)
+                    and self._active(i, t) and set(i.areas) & have), default=1.0)
 
     def powerless(self, codes: Iterable[str], t: float) -> bool:
         """Whether any of ``codes`` (an area and its ancestors) has no power at ``t``."""

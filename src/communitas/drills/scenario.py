@@ -114,9 +114,41 @@ class RoadCutInject(_Timed):
     detour_factor: float | None = Field(default=None, ge=1, le=100)  # None: no way through
 
 
+class ItemShare(ScenarioModel):
+    """One line of the item mix: asked by ``share`` of requests, ``quantity`` units each."""
+
+    resource_type: TypeCode
+    share: Annotated[float, Field(gt=0, le=1)]
+    quantity: int = Field(default=1, ge=1, le=100_000)
+    vulnerable_only: bool = False  # asked only by households with a vulnerable member
+
+
+def _outage_items() -> list[ItemShare]:
+    return [ItemShare(resource_type="water.bottled", share=0.6, quantity=12),
+            ItemShare(resource_type="power.flashlight", share=0.4, quantity=1),
+            ItemShare(resource_type="power.generator", share=0.2, quantity=1,
+                      vulnerable_only=True)]
+
+
+class OutageDemand(ScenarioModel):
+    """What residents of an area without power ask for while it lasts, on top of the
+    scenario's demand: water (the pumps that lift it to upper floors stop), light, and
+    power for home medical devices (oxygen concentrators: vulnerable households only).
+    Arrivals follow the scenario's demand formula with this rate and item mix."""
+
+    per_1000_per_day: float = Field(default=5, gt=0, le=10_000)
+    items: list[ItemShare] = Field(default_factory=_outage_items, min_length=1, max_length=50)
+
+
 class PowerLossInject(_Timed):
+    """Areas (buildings or larger) lose power: their residents ask for more (``demand``;
+    null for none) and deliveries to them take ``stairs_factor`` times longer (no lifts:
+    everything is carried up the stairs)."""
+
     kind: Literal["power_loss"]
     areas: list[AreaCode] = Field(min_length=1, max_length=20_000)
+    demand: OutageDemand | None = Field(default_factory=OutageDemand)
+    stairs_factor: float = Field(default=1.5, ge=1, le=10)
 
 
 class MarketCapacityInject(_Timed):
@@ -142,15 +174,6 @@ Inject = Annotated[
     | StockLostInject,
     Field(discriminator="kind"),
 ]
-
-
-class ItemShare(ScenarioModel):
-    """One line of the item mix: asked by ``share`` of requests, ``quantity`` units each."""
-
-    resource_type: TypeCode
-    share: Annotated[float, Field(gt=0, le=1)]
-    quantity: int = Field(default=1, ge=1, le=100_000)
-    vulnerable_only: bool = False  # asked only by households with a vulnerable member
 
 
 class RatePhase(ScenarioModel):

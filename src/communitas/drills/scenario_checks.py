@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 from communitas.drills.scenario import (
     DemandSpec,
+    ItemShare,
+    PowerLossInject,
     Scenario,
     ServicePoint,
     ServiceTime,
@@ -24,7 +26,7 @@ _NEEDS = {"exponential": {"mean"}, "fixed": {"mean"}, "lognormal": {"median", "s
 def semantic_issues(scenario: Scenario) -> list[Problem]:
     """Every cross-field problem, in file order."""
     return [*_timing(scenario), *_affected(scenario), *_demand(scenario.demand),
-            *_points(scenario.service_points, scenario.minutes)]
+            *_outages(scenario), *_points(scenario.service_points, scenario.minutes)]
 
 
 def _within(value: str, end: int, loc: tuple[str | int, ...]) -> Iterator[Problem]:
@@ -56,14 +58,24 @@ def _affected(scenario: Scenario) -> Iterator[Problem]:
         seen.add(area.code)
 
 
-def _demand(demand: DemandSpec) -> Iterator[Problem]:
-    total = sum(item.share for item in demand.items if not item.vulnerable_only)
+def _mix(items: list[ItemShare], loc: tuple[str | int, ...]) -> Iterator[Problem]:
+    total = sum(item.share for item in items if not item.vulnerable_only)
     if total > 1 + _MIX_TOLERANCE:
-        yield ("demand", "items"), f"the shares of the item mix add up to {total:g}, more than 1"
-    types = [item.resource_type for item in demand.items]
+        yield loc, f"the shares of the item mix add up to {total:g}, more than 1"
+    types = [item.resource_type for item in items]
     for i, code in enumerate(types):
         if types.index(code) != i:
-            yield ("demand", "items", i, "resource_type"), f"{code} is listed twice"
+            yield (*loc, i, "resource_type"), f"{code} is listed twice"
+
+
+def _outages(scenario: Scenario) -> Iterator[Problem]:
+    for i, inject in enumerate(scenario.injects):
+        if isinstance(inject, PowerLossInject) and inject.demand is not None:
+            yield from _mix(inject.demand.items, ("injects", i, "demand", "items"))
+
+
+def _demand(demand: DemandSpec) -> Iterator[Problem]:
+    yield from _mix(demand.items, ("demand", "items"))
     previous = -1
     for i, phase in enumerate(demand.profile):
         at = duration_minutes(phase.at)

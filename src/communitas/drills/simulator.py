@@ -146,7 +146,8 @@ class Drill:
         (live, the intake writer batches whatever arrives within a few milliseconds)."""
         rng = random.Random(f"{self.seed}:demand")
         batches: dict[float, list[tuple[int, Arrival]]] = {}
-        for n, arrival in enumerate(arrivals(self.scenario, self.city.demand_areas, rng)):
+        for n, arrival in enumerate(arrivals(self.scenario, self.city.demand_areas, rng,
+                                             self.city.outages)):
             if arrival.minute <= self.horizon:
                 at = min(math.ceil(arrival.minute / INTAKE_EVERY) * INTAKE_EVERY, self.horizon)
                 batches.setdefault(at, []).append((n, arrival))

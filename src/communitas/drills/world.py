@@ -23,11 +23,12 @@ from communitas.auth.permissions import SYSTEM
 from communitas.clock import Clock
 from communitas.dispatch.models import Shipment
 from communitas.drills.conditions import Conditions
-from communitas.drills.demand import DemandArea
+from communitas.drills.demand import DemandArea, Outage
 from communitas.drills.records import RequestRecord
 from communitas.drills.scenario import (
     IndicatorInject,
     Inject,
+    PowerLossInject,
     Scenario,
     StockLostInject,
     WarningInject,
@@ -54,6 +55,7 @@ class City:
     org_kind: dict[str, str]
     org_sector: dict[str, str | None]
     initial_stock: dict[str, int]
+    outages: list[Outage] = field(default_factory=list)
     _codes: dict[int, str] = field(default_factory=dict)
     _paths: dict[str, str] = field(default_factory=dict)
 
@@ -67,7 +69,7 @@ class City:
         market capacity."""
         origin, target = self.lineage(suggested.area_code), self.lineage(target_code)
         road, depart = conditions.road(origin, target, minute)
-        factor = road
+        factor = road * conditions.stairs(target, minute)
         if self.org_kind.get(suggested.organisation_code) == "market_organisation":
             market, later = conditions.market(self.org_sector.get(suggested.organisation_code),
                                               target, minute)
@@ -75,24 +77,44 @@ class City:
         return depart + max(1.0, float(suggested.minutes)) * factor
 
 
+def _units(session: Session, code: str) -> list[Area]:
+    """Where the residents of an area are counted: itself if a community, grid or
+    building, else every community below it."""
+    area = session.execute(select(Area).where(Area.code == code)).scalar_one()
+    if area.kind in (AreaKind.COMMUNITY, AreaKind.GRID, AreaKind.BUILDING):
+        return [area]
+    low, high = area.subtree_bounds()
+    return list(session.execute(select(Area).where(
+        Area.path >= low, Area.path < high, Area.kind == AreaKind.COMMUNITY)
+        .order_by(Area.code)).scalars())
+
+
+def _resident(unit: Area, severity: float) -> DemandArea:
+    return DemandArea(unit.code, unit.population, {g: getattr(unit, g) for g in _GROUPS},
+                      severity)
+
+
+def _outages(session: Session, scenario: Scenario) -> list[Outage]:
+    """Power-loss injects that bring requests of their own, with their residents."""
+    found = []
+    for inject in scenario.injects:
+        if isinstance(inject, PowerLossInject) and inject.demand is not None:
+            until = duration_minutes(inject.until) if inject.until else scenario.minutes
+            units = {u.code: u for code in inject.areas for u in _units(session, code)}
+            found.append(Outage(float(duration_minutes(inject.at)), float(until),
+                                tuple(_resident(u, 1.0) for _c, u in sorted(units.items())),
+                                inject.demand))
+    return found
+
+
 def _demand_areas(session: Session, scenario: Scenario) -> list[DemandArea]:
     """Affected communities and buildings with their residents (most severe entry wins)."""
     found: dict[str, DemandArea] = {}
     for affected in scenario.affected:
-        area = session.execute(select(Area).where(Area.code == affected.code)).scalar_one()
-        if area.kind in (AreaKind.COMMUNITY, AreaKind.BUILDING):
-            units = [area]
-        else:
-            low, high = area.subtree_bounds()
-            units = list(session.execute(select(Area).where(
-                Area.path >= low, Area.path < high,
-                Area.kind == AreaKind.COMMUNITY)).scalars())
-        for unit in units:
+        for unit in _units(session, affected.code):
             old = found.get(unit.code)
             if old is None or old.severity < affected.severity:
-                found[unit.code] = DemandArea(unit.code, unit.population,
-                                              {g: getattr(unit, g) for g in _GROUPS},
-                                              affected.severity)
+                found[unit.code] = _resident(unit, affected.severity)
     return sorted(found.values(), key=lambda a: a.code)
 
 
@@ -118,7 +140,7 @@ def load(session: Session, scenario: Scenario) -> City:
     return City(root=roots[0], demand_areas=_demand_areas(session, scenario),
                 org_kind={c: str(k) for c, k, _s in orgs},
                 org_sector={c: s for c, _k, s in orgs},
-                initial_stock=_stock_by_type(session),
+                initial_stock=_stock_by_type(session), outages=_outages(session, scenario),
                 _codes={i: c for i, c, _p in areas}, _paths={c: p for _i, c, p in areas})
 
 
