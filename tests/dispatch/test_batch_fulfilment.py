@@ -1,5 +1,6 @@
-"""Accepting a whole plan in one batch gives what accepting it request by request gives:
-the same commitments, stock, statuses and events (hash for hash), refusals included."""
+"""Accepting a whole plan, delivering many shipments or taking many confirmations in one
+batch gives what the one-by-one calls give: the same commitments, stock, counters, statuses
+and events (hash for hash), refusals included."""
 
 from __future__ import annotations
 
@@ -13,10 +14,17 @@ from sqlalchemy.orm import Session
 
 from communitas.auth.permissions import SYSTEM
 from communitas.clock import FixedClock
-from communitas.dispatch import fulfilment, intake, suggestion
-from communitas.dispatch.batch_fulfilment import PlannedCommit, accept_plan
+from communitas.dispatch import dedupe, fulfilment, intake, suggestion
+from communitas.dispatch.batch_fulfilment import (
+    PlannedCommit,
+    accept_plan,
+    confirm_many,
+    deliver_many,
+)
+from communitas.dispatch.lifecycle import RequestStatus
 from communitas.dispatch.models import RequestLine, ResourceRequest, Shipment
 from communitas.dispatch.schemas import CommitIn, RequestCreate, ShipmentStep
+from communitas.dispatch.service import DispatchPolicy, requester_token
 from communitas.dispatch.triage_batch import verify_and_approve
 from communitas.errors import CommunitasError
 from communitas.events import Event
@@ -163,3 +171,154 @@ def test_a_stale_request_is_refused_alone_as_one_by_one(db: Session) -> None:
     assert left == 1  # second and third took 6 of the 7; stock never went below zero
     assert {s[1] for s in batch["shipments"]} == {
         line_id for c in commits if c.reference in (second, third) for line_id in [c.line_id]}
+
+
+# --- deliveries and confirmations -------------------------------------------------------------
+
+def _in_transit(db: Session) -> tuple[list[str], dict[str, list[int]]]:
+    """Four approved requests whose plan was accepted and shipped: references, and each
+    reference's shipment ids."""
+    build_dispatch_world(db)
+    stock(db, WATER, COMMITTEE_A1, BUILDING_A1, 7)
+    stock(db, WATER, COMMITTEE_B1, BUILDING_B1, 9)
+    refs = _approved(db, [(BUILDING_A1, 5), (BUILDING_A1, 4), (BUILDING_B1, 6),
+                          (BUILDING_B1, 3)])
+    outcome = accept_plan(db, principal=SYSTEM, commits=_plan(db), ship=True, clock=CLOCK)
+    assert outcome.refused == {}
+    db.flush()
+    shipments: dict[str, list[int]] = {ref: [] for ref in refs}
+    for shipment in sorted(outcome.shipments, key=lambda s: s.id):
+        reference = db.get_one(ResourceRequest, shipment.request_id).reference
+        shipments[reference].append(shipment.id)
+    return refs, shipments
+
+
+def _flow_state(db: Session, since: int) -> dict[str, Any]:
+    db.flush()
+    db.expire_all()
+    return {
+        "requests": db.execute(select(ResourceRequest.reference, ResourceRequest.status,
+                                      ResourceRequest.sla_due_at, ResourceRequest.updated_at)
+                               .order_by(ResourceRequest.id)).all(),
+        "shipments": db.execute(select(Shipment.id, Shipment.quantity, Shipment.shipped,
+                                       Shipment.delivered, Shipment.updated_at)
+                                .order_by(Shipment.id)).all(),
+        "events": db.execute(select(Event.seq, Event.at, Event.actor, Event.action,
+                                    Event.subject_id, Event.area_code, Event.payload,
+                                    Event.hash).where(Event.seq > since)
+                             .order_by(Event.seq)).all(),
+    }
+
+
+def _each(db: Session, items: list[Any], call: Callable[[Any], object]) -> dict[int, str]:
+    """The single path for each item, each in its own savepoint; refusals by position."""
+    refused: dict[int, str] = {}
+    for position, item in enumerate(items):
+        nested = db.begin_nested()
+        try:
+            call(item)
+        except CommunitasError as exc:
+            nested.rollback()
+            refused[position] = exc.code
+        else:
+            nested.commit()
+    return refused
+
+
+_Outcome = tuple[dict[int, str], dict[str, Any]]  # refusals by position, the state left
+
+
+def _compare(db: Session, one_by_one: Callable[[], dict[int, str]],
+             batch: Callable[[], dict[int, str]]) -> tuple[_Outcome, _Outcome]:
+    since = db.execute(select(func.max(Event.seq))).scalar_one()
+    outcomes = []
+    for path in (one_by_one, batch):
+        with sequences_rewound(db):
+            nested = db.begin_nested()
+            refused = path()
+            outcomes.append((refused, _flow_state(db, since)))
+            nested.rollback()
+    return outcomes[0], outcomes[1]
+
+
+def test_a_batch_of_deliveries_equals_deliveries_one_by_one(db: Session) -> None:
+    refs, shipments = _in_transit(db)
+    first, second, third, fourth = refs
+    a, b = shipments[first][0], shipments[third][0]
+    steps = [
+        (first, ShipmentStep(shipment_id=a, quantity=2, reason="part")),  # partial
+        (third, ShipmentStep(shipment_id=b)),
+        (first, ShipmentStep(shipment_id=a)),  # the rest of it
+        (first, ShipmentStep(shipment_id=a)),  # already delivered: the request is done
+        (second, ShipmentStep(shipment_id=b)),  # another request's shipment
+        ("R-NOPE", ShipmentStep(shipment_id=a)),
+        (second, ShipmentStep(shipment_id=shipments[second][0], quantity=99)),  # too many
+        *[(ref, ShipmentStep(shipment_id=s)) for ref in (second, fourth)
+          for s in shipments[ref]],
+        *[(ref, ShipmentStep(shipment_id=s)) for ref in (first, third)
+          for s in shipments[ref][1:]],
+    ]
+
+    def one_by_one() -> dict[int, str]:
+        return _each(db, steps, lambda item: fulfilment.deliver_shipment(
+            db, principal=SYSTEM, reference=item[0], step=item[1], clock=CLOCK))
+
+    def batch() -> dict[int, str]:
+        return deliver_many(db, principal=SYSTEM, steps=steps, clock=CLOCK).refused
+
+    (refused_one, one), (refused_batch, batched) = _compare(db, one_by_one, batch)
+    assert refused_one == {3: "illegal_transition", 4: "unknown_shipment",
+                           5: "unknown_request", 6: "quantity_unavailable"}
+    assert refused_batch == refused_one
+    assert one == batched
+    assert {status for _ref, status, *_rest in batched["requests"]} == {
+        RequestStatus.DELIVERED}
+    assert [e[3] for e in batched["events"]] == ["request.delivered"] * (len(steps) - 4)
+
+
+def test_a_batch_of_confirmations_equals_confirmations_one_by_one(db: Session) -> None:
+    refs, shipments = _in_transit(db)
+    first, second, third, fourth = refs
+    # A duplicate merged into the first: its own token confirms the survivor.
+    duplicate = intake.submit_request(db, principal=None, client="dup", clock=CLOCK,
+                                      data=RequestCreate.model_validate(
+                                          body(WATER, 5, area=BUILDING_A1))).row.reference
+    dedupe.merge_duplicate(db, principal=SYSTEM, reference=duplicate, into=first, clock=CLOCK)
+    deliver_many(db, principal=SYSTEM, clock=CLOCK, steps=[
+        (ref, ShipmentStep(shipment_id=s)) for ref in (first, second, third)
+        for s in shipments[ref]])
+    policy = DispatchPolicy()
+    items: list[tuple[str, str | None]] = [
+        (duplicate, requester_token(policy, duplicate)),
+        (second, requester_token(policy, first)),  # another request's token
+        (second, None),
+        (third, requester_token(policy, third)),
+        (third, requester_token(policy, third)),  # confirmed already
+        (fourth, requester_token(policy, fourth)),  # still in transit
+        ("R-NOPE", "x"),
+        (second, requester_token(policy, second)),
+    ]
+
+    def one_by_one() -> dict[int, str]:
+        return _each(db, items, lambda item: fulfilment.confirm_request(
+            db, principal=None, reference=item[0], token=item[1], clock=CLOCK))
+
+    def batch() -> dict[int, str]:
+        return confirm_many(db, items=items, clock=CLOCK).refused
+
+    (refused_one, one), (refused_batch, batched) = _compare(db, one_by_one, batch)
+    assert refused_one == {1: "not_requester", 2: "not_requester", 4: "illegal_transition",
+                           5: "illegal_transition", 6: "unknown_request"}
+    assert refused_batch == refused_one
+    assert one == batched
+    statuses = {ref: status for ref, status, *_rest in batched["requests"]}
+    assert [statuses[r] for r in refs] == [RequestStatus.CONFIRMED] * 3 + [
+        RequestStatus.IN_TRANSIT]
+    confirmed = [(actor, json.loads(payload)) for _s, _at, actor, action, _id, _area, payload,
+                 _h in batched["events"] if action == "request.confirmed"]
+    assert [actor for actor, _p in confirmed] == [
+        f"requester:{first}", f"requester:{third}", f"requester:{second}"]
+    # 7 units at A1 for 5 + 4 asked, 9 at B1 for 6 + 3: two requests confirm a shortfall.
+    assert [p for _a, p in confirmed] == [
+        {"by": "requester", "status": "confirmed", "unmet": unmet}
+        for unmet in ({"1": 1}, {}, {"1": 1})]

@@ -1,7 +1,14 @@
-"""Accepting a dispatcher's plan in one go: the commitments of many requests, and their
-shipping when the stock leaves at once, with one locked read each of requests, holdings and
-areas, one flush (an executemany UPDATE per table and one multi-row INSERT of shipments) and
-one events INSERT.
+"""Fulfilment in batches: accepting a dispatcher's plan in one go (the commitments of many
+requests, and their shipping when the stock leaves at once), deliveries, and requesters'
+confirmations — each with one locked read of the rows it moves, one flush (an executemany
+UPDATE per table, and for a plan one multi-row INSERT of shipments) and one events INSERT.
+
+Deliveries (:func:`deliver_many`) and confirmations (:func:`confirm_many`) keep the rules of
+:func:`fulfilment.deliver_shipment` and :func:`fulfilment.confirm_request` taken one by one
+in the order given (the same pure checks, borrowed from fulfilment and service, and the same
+events with the same payloads). Every check comes before any change, so a refused item
+changes nothing and is named by its position in the answer with the refusal's code; the
+others go on.
 
 The rules and events are those of :func:`suggestion.accept_suggestion` taken request by
 request, followed by :func:`fulfilment.ship_shipment` for each new shipment: the same checks
@@ -19,7 +26,7 @@ ones written.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -29,18 +36,40 @@ from communitas.areas.models import Area
 from communitas.auth.permissions import Principal, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
+from communitas.db import rows_by_id
 from communitas.dispatch import lifecycle
-from communitas.dispatch.fulfilment import _check_minimum, _check_type, _check_usable
+from communitas.dispatch.fulfilment import (
+    _check_minimum,
+    _check_type,
+    _check_usable,
+    check_shipment,
+    nothing_to_move,
+    step_payload,
+    step_quantity,
+    unmet_units,
+)
 from communitas.dispatch.lifecycle import Action, LineProgress, RequestStatus
 from communitas.dispatch.models import RequestLine, ResourceRequest, Shipment
-from communitas.dispatch.service import DispatchPolicy, check_allowed, refresh_sla
+from communitas.dispatch.schemas import ShipmentStep
+from communitas.dispatch.service import (
+    DispatchPolicy,
+    _unknown,
+    check_allowed,
+    log_draft,
+    move_status,
+    not_requester,
+    refresh_sla,
+    requester_actor,
+    token_opens,
+)
 from communitas.dispatch.suggestion import STALE
 from communitas.errors import CommunitasError, Conflict, NotFound
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
 from communitas.resources.ledger import StockLedger
 
-__all__ = ["PlanAcceptance", "PlannedCommit", "accept_plan"]
+__all__ = ["Confirmations", "Deliveries", "PlanAcceptance", "PlannedCommit", "accept_plan",
+           "confirm_many", "deliver_many"]
 
 _CHUNK = 500  # ids per IN (...) list
 
@@ -120,6 +149,13 @@ def _moved(session: Session, request_ids: list[int]) -> dict[int, list[int]]:
     return moved
 
 
+def _progress(request: ResourceRequest, moved: dict[int, list[int]]
+              ) -> dict[int, LineProgress]:
+    """Line id → quantities, as service.progress reads them, from the running counters."""
+    return {ln.id: LineProgress(ln.quantity, ln.committed, *moved[ln.id])
+            for ln in request.lines}
+
+
 class _Round:
     """The running state of one acceptance: counters as the one-by-one path would see them."""
 
@@ -139,8 +175,7 @@ class _Round:
                                              Shipment]] = []
 
     def progress(self, request: ResourceRequest) -> list[LineProgress]:
-        return [LineProgress(ln.quantity, ln.committed, *self.moved[ln.id])
-                for ln in request.lines]
+        return list(_progress(request, self.moved).values())
 
     def commit(self, request: ResourceRequest, item: PlannedCommit) -> Shipment:
         """commit_line's checks and moves on the running counters."""
@@ -253,3 +288,115 @@ def accept_plan(
     session.flush()
     record_events(session, actor=principal.actor, drafts=_drafts(run), clock=clock)
     return PlanAcceptance(shipments=run.shipments, refused=refused)
+
+
+# --- deliveries and confirmations -------------------------------------------------------------
+
+@dataclass
+class Deliveries:
+    """The shipments delivered and the refusals, each by its step's position."""
+
+    shipments: dict[int, Shipment] = field(default_factory=dict)
+    refused: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class Confirmations:
+    """The requests confirmed and the refusals, each by its item's position."""
+
+    requests: dict[int, ResourceRequest] = field(default_factory=dict)
+    refused: dict[int, str] = field(default_factory=dict)
+
+
+def deliver_many(
+    session: Session, *, principal: Principal, steps: list[tuple[str, ShipmentStep]],
+    clock: Clock | None = None,
+) -> Deliveries:
+    """Units in transit arrive, for each (reference, step) in order, as
+    :func:`fulfilment.deliver_shipment` would take them one by one."""
+    clock = clock or SystemClock()
+    now = clock.now()
+    requests = _requests(session, list(dict.fromkeys(ref for ref, _step in steps)))
+    shipments = rows_by_id(session, Shipment, [step.shipment_id for _ref, step in steps],
+                           lock=True)
+    areas = _areas(session, {r.area_id for r in requests.values()}
+                   | {r.queue_area_id for r in requests.values()})
+    moved = _moved(session, [r.id for r in requests.values()])
+    outcome, drafts = Deliveries(), []
+    for position, (reference, step) in enumerate(steps):
+        request = requests.get(reference)
+        try:
+            if request is None:
+                raise _unknown(reference)
+            require(principal, Permission.REQUEST_COMMIT,
+                    area_path=areas[request.queue_area_id][1])
+            check_allowed(request, Action.DELIVER)
+            shipment = check_shipment(request, step.shipment_id,
+                                      shipments.get(step.shipment_id))
+            quantity, available = step_quantity(shipment, Action.DELIVER, step)
+            if shipment.delivered + quantity > shipment.shipped:  # the UPDATE's condition
+                raise nothing_to_move(Action.DELIVER.value, quantity, available)
+        except CommunitasError as exc:
+            outcome.refused[position] = exc.code
+            continue
+        shipment.delivered += quantity
+        shipment.updated_at = now
+        moved[shipment.line_id][1] += quantity
+        move_status(request, Action.DELIVER, _progress(request, moved).values())
+        drafts.append(log_draft(request, area_code=areas[request.area_id][0], by="staff",
+                                action="request.delivered", now=now,
+                                payload=step_payload(shipment, quantity, step)))
+        outcome.shipments[position] = shipment
+    session.flush()
+    record_events(session, actor=principal.actor, drafts=drafts, clock=clock)
+    return outcome
+
+
+def _aliases(session: Session, request_ids: list[int]) -> dict[int, list[str]]:
+    """Request id → references of the duplicates merged into it."""
+    found: dict[int, list[str]] = defaultdict(list)
+    for chunk in _chunks(sorted(request_ids)):
+        for survivor, reference in session.execute(
+                select(ResourceRequest.merged_into_id, ResourceRequest.reference)
+                .where(ResourceRequest.merged_into_id.in_(chunk))
+                .order_by(ResourceRequest.id)):
+            if survivor is not None:  # always, by the WHERE; for the type checker
+                found[survivor].append(reference)
+    return found
+
+
+def confirm_many(
+    session: Session, *, items: list[tuple[str, str | None]], clock: Clock | None = None,
+    policy: DispatchPolicy | None = None,
+) -> Confirmations:
+    """Requesters confirm receipt with their tokens, for each (reference, token) in order,
+    as :func:`fulfilment.confirm_request` would take them one by one (no principal)."""
+    clock, policy = clock or SystemClock(), policy or DispatchPolicy()
+    now = clock.now()
+    requests = _requests(session, list(dict.fromkeys(ref for ref, _token in items)))
+    ids = [r.id for r in requests.values()]
+    aliases, moved = _aliases(session, ids), _moved(session, ids)
+    areas = _areas(session, {r.area_id for r in requests.values()})
+    outcome, drafts = Confirmations(), []
+    for position, (reference, token) in enumerate(items):
+        request = requests.get(reference)
+        try:
+            if request is None:
+                raise _unknown(reference)
+            if not token or not token_opens(policy, token,
+                                            [request.reference, *aliases[request.id]]):
+                raise not_requester()
+            actor, by = requester_actor(request, None)
+            move_status(request, Action.CONFIRM, ())
+        except CommunitasError as exc:
+            outcome.refused[position] = exc.code
+            continue
+        refresh_sla(request, now, policy)
+        unmet = unmet_units(request, _progress(request, moved))
+        draft = log_draft(request, area_code=areas[request.area_id][0], by=by,
+                          action="request.confirmed", now=now, payload={"unmet": unmet})
+        drafts.append(replace(draft, actor=actor))
+        outcome.requests[position] = request
+    session.flush()
+    record_events(session, actor="system", drafts=drafts, clock=clock)
+    return outcome

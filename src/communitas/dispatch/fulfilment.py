@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from communitas.auth.permissions import SYSTEM, Principal
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
-from communitas.dispatch.lifecycle import Action
+from communitas.dispatch.lifecycle import Action, LineProgress
 from communitas.dispatch.models import RequestLine, ResourceRequest, Shipment
 from communitas.dispatch.schemas import CommitIn, RatingIn, ShipmentState, ShipmentStep
 from communitas.dispatch.service import (
@@ -38,8 +38,9 @@ from communitas.resources import service as resources
 from communitas.resources.models import Holding, HoldingCondition
 
 __all__ = [
-    "ShipmentAction", "commit_line", "confirm_request", "deliver_shipment", "rate_request",
-    "release_undelivered", "return_shipment", "ship_shipment", "shipment_state",
+    "ShipmentAction", "check_shipment", "commit_line", "confirm_request", "deliver_shipment",
+    "nothing_to_move", "rate_request", "release_undelivered", "return_shipment",
+    "ship_shipment", "shipment_state", "step_payload", "step_quantity", "unmet_units",
 ]
 
 
@@ -60,7 +61,12 @@ def _line(request: ResourceRequest, line_id: int) -> RequestLine:
 
 
 def _shipment(session: Session, request: ResourceRequest, shipment_id: int) -> Shipment:
-    shipment = session.get(Shipment, shipment_id)
+    return check_shipment(request, shipment_id, session.get(Shipment, shipment_id))
+
+
+def check_shipment(request: ResourceRequest, shipment_id: int,
+                   shipment: Shipment | None) -> Shipment:
+    """The shipment, if it exists and belongs to ``request``; NotFound otherwise."""
     if shipment is None or shipment.request_id != request.id:
         raise NotFound(_("Unknown shipment {value}"), code="unknown_shipment",
                        value=shipment_id, details={"field": "shipment_id"})
@@ -159,7 +165,7 @@ def _step(session: Session, shipment: Shipment, where: Any, values: dict[str, An
         raise refusal
 
 
-def _nothing(step: str, quantity: int, available: int) -> Conflict:
+def nothing_to_move(step: str, quantity: int, available: int) -> Conflict:
     return Conflict(_("Only {available} units can take this step; {requested} requested"),
                     code="quantity_unavailable", available=available, requested=quantity,
                     details={"step": step, "available": available, "requested": quantity})
@@ -191,23 +197,37 @@ def _advance(session: Session, principal: Principal, reference: str, step: Shipm
     check_allowed(request, action)
     shipment = _shipment(session, request, step.shipment_id)
     now = clock.now()
+    quantity, available = step_quantity(shipment, action, step)
     if action is Action.SHIP:
-        available = shipment.quantity - shipment.shipped
         counter, limit, event = Shipment.shipped, Shipment.quantity, "request.shipped"
     else:
-        available = shipment.shipped - shipment.delivered
         counter, limit, event = Shipment.delivered, Shipment.shipped, "request.delivered"
-    quantity = step.quantity or available
-    if quantity <= 0:
-        raise _nothing(action.value, quantity, available)
     _step(session, shipment, counter + quantity <= limit,
           {counter.key: counter + quantity, "updated_at": now},
-          _nothing(action.value, quantity, available))
+          nothing_to_move(action.value, quantity, available))
     transition(session, request, action)
     log(session, request, actor=principal.actor, by="staff", action=event, now=now,
-        clock=clock, payload={"shipment_id": shipment.id, "quantity": quantity,
-                              "reason": step.reason})
+        clock=clock, payload=step_payload(shipment, quantity, step))
     return shipment
+
+
+def step_quantity(shipment: Shipment, action: Action, step: ShipmentStep) -> tuple[int, int]:
+    """(units a ship or deliver step moves, units able to take it): all of them unless the
+    step names a quantity; Conflict when that is not positive. The counters' bound
+    (quantity <= available) is checked where the counter moves."""
+    if action is Action.SHIP:
+        available = shipment.quantity - shipment.shipped
+    else:
+        available = shipment.shipped - shipment.delivered
+    quantity = step.quantity or available
+    if quantity <= 0:
+        raise nothing_to_move(action.value, quantity, available)
+    return quantity, available
+
+
+def step_payload(shipment: Shipment, quantity: int, step: ShipmentStep) -> dict[str, Any]:
+    """The payload of a request.shipped, request.delivered or request.returned event."""
+    return {"shipment_id": shipment.id, "quantity": quantity, "reason": step.reason}
 
 
 def _give_back(session: Session, principal: Principal, request: ResourceRequest,
@@ -218,7 +238,7 @@ def _give_back(session: Session, principal: Principal, request: ResourceRequest,
         "quantity": Shipment.quantity - quantity,
         "shipped": case((Shipment.shipped > left, left), else_=Shipment.shipped),
         "returned": Shipment.returned + quantity, "updated_at": now,
-    }, _nothing("return", quantity, shipment.quantity - shipment.delivered))
+    }, nothing_to_move("return", quantity, shipment.quantity - shipment.delivered))
     line = next(ln for ln in request.lines if ln.id == shipment.line_id)
     _move_committed(session, line, -quantity)
     resources.adjust_holding(session, principal=principal, holding_id=shipment.holding_id,
@@ -240,14 +260,13 @@ def return_shipment(
     quantity = step.quantity or available
     now = clock.now()
     if quantity <= 0:
-        raise _nothing("return", quantity, available)
+        raise nothing_to_move("return", quantity, available)
     with session.begin_nested():
         _give_back(session, principal, request, shipment, quantity, now, clock)
     transition(session, request, Action.RETURN)
     refresh_sla(request, now, policy)
     log(session, request, actor=principal.actor, by="staff", action="request.returned",
-        now=now, clock=clock, payload={"shipment_id": shipment.id, "quantity": quantity,
-                                       "reason": step.reason})
+        now=now, clock=clock, payload=step_payload(shipment, quantity, step))
     return shipment
 
 
@@ -277,12 +296,16 @@ def confirm_request(
     transition(session, request, Action.CONFIRM)
     now = clock.now()
     refresh_sla(request, now, policy)
-    unmet = {ln.position: ln.quantity - p.delivered
-             for ln, p in zip(request.lines, progress(session, request).values(), strict=True)
-             if ln.quantity > p.delivered}
+    unmet = unmet_units(request, progress(session, request))
     log(session, request, actor=actor, by=by, action="request.confirmed", now=now, clock=clock,
         payload={"unmet": unmet})
     return request
+
+
+def unmet_units(request: ResourceRequest, lines: dict[int, LineProgress]) -> dict[int, int]:
+    """Line position → units asked for and not delivered, for the lines short of it."""
+    return {ln.position: ln.quantity - lines[ln.id].delivered
+            for ln in request.lines if ln.quantity > lines[ln.id].delivered}
 
 
 def rate_request(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from base64 import b32encode
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,8 +36,9 @@ from communitas.i18n import _
 
 __all__ = [
     "DispatchPolicy", "Place", "aliases", "check_allowed", "get_request", "is_requester",
-    "lock_request", "log", "log_draft", "place_of", "progress", "refresh_sla", "requester_token",
-    "require_queue", "resolve_actor", "sees_phone", "transition",
+    "lock_request", "log", "log_draft", "move_status", "not_requester", "place_of", "progress",
+    "refresh_sla", "requester_actor", "requester_token", "require_queue", "resolve_actor",
+    "sees_phone", "signed_in_requester", "token_opens", "transition",
 ]
 
 _DEFAULT_SLA = {1: 30, 2: 120, 3: 24 * 60, 4: 72 * 60}
@@ -141,16 +142,25 @@ def require_queue(session: Session, principal: Principal, request: ResourceReque
 def is_requester(session: Session, request: ResourceRequest, *, principal: Principal | None,
                  token: str | None, policy: DispatchPolicy) -> bool:
     """The signed-in requester, or whoever holds the token of this or a merged reference."""
-    if principal is not None and principal.user_id is not None \
-            and principal.user_id == request.requester_user_id:
-        return True
-    if principal is not None and principal.person_id is not None \
-            and principal.person_id == request.requester_person_id:
+    if signed_in_requester(request, principal):
         return True
     if not token:
         return False
-    return any(hmac.compare_digest(token, requester_token(policy, ref))
-               for ref in [request.reference, *aliases(session, request)])
+    return token_opens(policy, token, [request.reference, *aliases(session, request)])
+
+
+def signed_in_requester(request: ResourceRequest, principal: Principal | None) -> bool:
+    """The principal is the requester's user or person."""
+    if principal is not None and principal.user_id is not None \
+            and principal.user_id == request.requester_user_id:
+        return True
+    return principal is not None and principal.person_id is not None \
+        and principal.person_id == request.requester_person_id
+
+
+def token_opens(policy: DispatchPolicy, token: str, references: list[str]) -> bool:
+    """The token is the requester's for one of ``references`` (a request and its aliases)."""
+    return any(hmac.compare_digest(token, requester_token(policy, ref)) for ref in references)
 
 
 def sees_phone(principal: Principal | None, area_path: str) -> bool:
@@ -168,12 +178,21 @@ def resolve_actor(session: Session, request: ResourceRequest, *, principal: Prin
                   staff_permission: Permission | None) -> tuple[str, str]:
     """(actor, by) for a requester action that staff in the queue may also take."""
     if is_requester(session, request, principal=principal, token=token, policy=policy):
-        actor = principal.actor if principal is not None else f"requester:{request.reference}"
-        return actor, "requester"
+        return requester_actor(request, principal)
     if principal is None or staff_permission is None:
-        raise PermissionDenied(_("Only the requester can do this"), code="not_requester")
+        raise not_requester()
     require_queue(session, principal, request, staff_permission)
     return principal.actor, "staff"
+
+
+def requester_actor(request: ResourceRequest, principal: Principal | None) -> tuple[str, str]:
+    """(actor, by) when the requester acts: signed in, or anonymous with the token."""
+    actor = principal.actor if principal is not None else f"requester:{request.reference}"
+    return actor, "requester"
+
+
+def not_requester() -> PermissionDenied:
+    return PermissionDenied(_("Only the requester can do this"), code="not_requester")
 
 
 # --- status, quantities, events -------------------------------------------------------------
@@ -193,6 +212,13 @@ def transition(session: Session, request: ResourceRequest, action: Action) -> Re
     """Move ``request`` by ``action`` (quantities as they are now); Conflict if illegal."""
     lines = progress(session, request).values() if action in (
         Action.COMMIT, Action.SHIP, Action.DELIVER, Action.RETURN) else ()
+    return move_status(request, action, lines)
+
+
+def move_status(request: ResourceRequest, action: Action,
+                lines: Iterable[LineProgress]) -> RequestStatus:
+    """Move ``request`` by ``action``, given its lines' quantities after it; Conflict if
+    illegal. The pure half of :func:`transition`, for batch paths that count in memory."""
     try:
         status = lifecycle.next_status(request.status, action, lines=lines)
     except lifecycle.IllegalTransition as exc:
