@@ -114,3 +114,32 @@ def test_a_standing_routing_memo_routes_as_a_fresh_one_per_batch() -> None:
     standing, fresh = _routed(False), _routed(True)
     assert len(standing[1]) > 10
     assert standing == fresh
+
+
+def test_deliveries_and_confirmations_of_a_minute_are_one_batch() -> None:
+    """Recorded at the end of their minute, in one batch; the record keeps when each
+    delivery arrived."""
+    factory = prepared(_world)
+    drill = Drill(parse_scenario_text(SCENARIO, file="test.yaml"), factory, seed=3)
+    batches: dict[str, list[tuple[float, list[float]]]] = {"deliver": [], "confirm": []}
+    for kind, seen in batches.items():
+        drill.hooks[kind] = [lambda _session, event, seen=seen: seen.append(
+            (event.minute, [minute for minute, _item in event.data]))]
+    record = drill.run()
+    with factory() as session:
+        logged = {action: sorted(session.execute(select(Event.at).where(
+            Event.action == action)).scalars()) for action in (
+            "request.delivered", "request.confirmed")}
+    for kind, action in (("deliver", "request.delivered"), ("confirm", "request.confirmed")):
+        seen = batches[kind]
+        assert seen, kind
+        minutes = [minute for minute, _items in seen]
+        assert len(set(minutes)) == len(minutes)  # one batch per minute
+        assert all(minute == int(minute) for minute in minutes)
+        assert all(minute - 1 < at <= minute for minute, items in seen for at in items)
+        assert sum(len(items) for _m, items in seen) == len(logged[action])
+        start = drill.scenario.start
+        assert {(at - start).total_seconds() / 60 for at in logged[action]} == set(minutes)
+    assert max(len(items) for _m, items in batches["deliver"]) > 1
+    arrived = sorted(d.at for r in record.requests for d in r.deliveries)
+    assert arrived == sorted(at for _m, items in batches["deliver"] for at in items)

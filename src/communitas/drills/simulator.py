@@ -5,6 +5,8 @@ residents submit requests (dispatch intake) and confirm deliveries; every ``plan
 dispatcher verifies and approves new requests, confirms pending mode proposals, asks the
 optimiser for a plan (dispatch suggestion) and accepts it; shipments leave at once and are
 delivered after the suggested travel time, stretched by road cuts and market capacity.
+Deliveries and confirmations falling within one simulated minute are recorded as one batch
+at its end (batch_fulfilment.deliver_many and confirm_many: the single calls' rules).
 Warnings and indicator readings go to the modes services; the scheduler's timers run
 every five simulated minutes, followed by the workforce (workforce.py: plan activation's
 tasks worked by their assignees and by volunteers answering call-outs).
@@ -26,9 +28,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from communitas.auth.permissions import SYSTEM
 from communitas.config import get_settings
 from communitas.db import unit_of_work
-from communitas.dispatch import fulfilment, intake, suggestion
+from communitas.dispatch import intake, suggestion
 from communitas.dispatch.acceptance import Accepted, Pending, accept_submissions
-from communitas.dispatch.batch_fulfilment import PlannedCommit, accept_plan
+from communitas.dispatch.batch_fulfilment import (
+    PlannedCommit,
+    accept_plan,
+    confirm_many,
+    deliver_many,
+)
 from communitas.dispatch.intake_lookups import IntakeLookups
 from communitas.dispatch.models import ResourceRequest
 from communitas.dispatch.schemas import ItemsLine, RequestCreate, ShipmentStep
@@ -50,6 +57,7 @@ __all__ = ["Drill", "DrillClock"]
 CONFIRM_DELAY = 30.0  # minutes a resident takes to confirm a complete delivery
 TIMER_EVERY = 5.0  # minutes between runs of the platform's timers (live: every minute)
 INTAKE_EVERY = 1.0  # minutes: submissions made within one are accepted as one batch
+FIELD_EVERY = 1.0  # minutes: deliveries (or confirmations) within one are one batch
 
 
 class DrillClock:
@@ -99,6 +107,7 @@ class Drill:
         self.hooks: dict[str, list[Callable[[Session, _Event], None]]] = {}
         self._queue: list[_Event] = []
         self._seq = 0
+        self._batches: dict[tuple[str, float], _Event] = {}  # (kind, minute) → still queued
         self._unanswered: list[str] = []  # references not yet verified and approved
         self.policy = DispatchPolicy()
         self.lookups = IntakeLookups(ttl=math.inf)  # the drill's city never changes areas
@@ -110,10 +119,32 @@ class Drill:
 
     # --- the loop ---------------------------------------------------------------------------
 
-    def _push(self, minute: float, kind: str, data: Any = None) -> None:
-        if minute <= self.horizon:
-            self._seq += 1
-            heapq.heappush(self._queue, _Event(minute, self._seq, kind, data))
+    def _push(self, minute: float, kind: str, data: Any = None) -> _Event | None:
+        if minute > self.horizon:
+            return None
+        self._seq += 1
+        event = _Event(minute, self._seq, kind, data)
+        heapq.heappush(self._queue, event)
+        return event
+
+    def _push_batched(self, minute: float, kind: str, item: Any) -> None:
+        """Add ``item``, happening at ``minute``, to the batch of ``kind`` handled at the end
+        of that field minute (live, staff and residents report as they go; a drill records
+        a minute's worth at once)."""
+        if minute > self.horizon:
+            return
+        at = min(math.ceil(minute / FIELD_EVERY) * FIELD_EVERY, self.horizon)
+        event = self._batches.get((kind, at))
+        if event is None:
+            event = self._push(at, kind, [])
+            assert event is not None  # at <= horizon
+            self._batches[(kind, at)] = event
+        event.data.append((minute, item))
+
+    def _take(self, event: _Event) -> list[tuple[float, Any]]:
+        """A batch's items in the order they happened (as pushed, for the same minute)."""
+        self._batches.pop((event.kind, event.minute), None)
+        return sorted(event.data, key=lambda item: item[0])
 
     def run(self, progress: Callable[[float], None] | None = None) -> DrillRecord:
         with unit_of_work(self.factory) as session:
@@ -239,25 +270,39 @@ class Drill:
             reference, piece = suggested[(shipment.line_id, shipment.holding_id)]
             arrive = self.city.arrival_minute(self.conditions, piece,
                                               self.tracks[reference].arrival.area, minute)
-            self._push(arrive, "deliver", (reference, shipment.id, piece.organisation_code))
+            self._push_batched(arrive, "deliver",
+                               (reference, shipment.id, piece.organisation_code))
+
+    def _count_refusals(self, kind: str, refused: dict[int, str]) -> None:
+        for code in refused.values():
+            key = f"{kind}:{code}"
+            self.refusals[key] = self.refusals.get(key, 0) + 1
 
     def _on_deliver(self, session: Session, event: _Event) -> None:
-        reference, shipment_id, org_code = event.data
-        shipment = fulfilment.deliver_shipment(
-            session, principal=SYSTEM, reference=reference,
-            step=ShipmentStep(shipment_id=shipment_id), clock=self.clock)
-        track = self.tracks[reference]
-        track.deliveries.append(Delivery(event.minute, shipment.delivered,
-                                         self.city.org_kind.get(org_code, "unknown")))
-        delivered = sum(d.units for d in track.deliveries)
-        if delivered >= track.arrival.quantity and \
-                self.rng.random() < self.scenario.demand.confirm_probability:
-            self._push(event.minute + CONFIRM_DELAY, "confirm", reference)
+        """A minute's deliveries, recorded in one batch; each counts from when it arrived."""
+        batch = self._take(event)
+        outcome = deliver_many(session, principal=SYSTEM, clock=self.clock, steps=[
+            (reference, ShipmentStep(shipment_id=shipment_id))
+            for _minute, (reference, shipment_id, _org) in batch])
+        self._count_refusals("deliver", outcome.refused)
+        for position, (minute, (reference, _id, org_code)) in enumerate(batch):
+            shipment = outcome.shipments.get(position)
+            if shipment is None:
+                continue
+            track = self.tracks[reference]
+            track.deliveries.append(Delivery(minute, shipment.delivered,
+                                             self.city.org_kind.get(org_code, "unknown")))
+            delivered = sum(d.units for d in track.deliveries)
+            if delivered >= track.arrival.quantity and \
+                    self.rng.random() < self.scenario.demand.confirm_probability:
+                self._push_batched(minute + CONFIRM_DELAY, "confirm", reference)
 
     def _on_confirm(self, session: Session, event: _Event) -> None:
-        token = requester_token(DispatchPolicy(), event.data)
-        fulfilment.confirm_request(session, principal=None, reference=event.data, token=token,
-                                   clock=self.clock)
+        """A minute's confirmations by residents, with their tokens, in one batch."""
+        outcome = confirm_many(session, clock=self.clock, policy=self.policy, items=[
+            (reference, requester_token(self.policy, reference))
+            for _minute, reference in self._take(event)])
+        self._count_refusals("confirm", outcome.refused)
 
     # --- the result -------------------------------------------------------------------------
 
