@@ -18,9 +18,9 @@ payloads. Each request is all or nothing, as accept_suggestion is; a refused req
 as it was and named in the answer with the refusal's code (``suggestion_stale`` when stock or
 the request moved since the plan was made), and the others go on.
 
-Concurrency: requests and holdings are read ``FOR UPDATE`` (PostgreSQL; SQLite's
-``BEGIN IMMEDIATE`` serialises writers already), so the counters checked in Python are the
-ones written.
+Concurrency: requests, then holdings or shipments, are read ``FOR UPDATE`` (PostgreSQL;
+SQLite's ``BEGIN IMMEDIATE`` serialises writers already), so the counters checked in Python
+are the ones written; the single path's conditional UPDATEs check the same bounds.
 """
 
 from __future__ import annotations
@@ -374,7 +374,7 @@ def confirm_many(
     clock, policy = clock or SystemClock(), policy or DispatchPolicy()
     now = clock.now()
     requests = _requests(session, list(dict.fromkeys(ref for ref, _token in items)))
-    ids = [r.id for r in requests.values()]
+    ids = sorted({r.id for r in requests.values()})
     aliases, moved = _aliases(session, ids), _moved(session, ids)
     areas = _areas(session, {r.area_id for r in requests.values()})
     outcome, drafts = Confirmations(), []

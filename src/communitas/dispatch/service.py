@@ -38,7 +38,7 @@ __all__ = [
     "DispatchPolicy", "Place", "aliases", "check_allowed", "get_request", "is_requester",
     "lock_request", "log", "log_draft", "move_status", "not_requester", "place_of", "progress",
     "refresh_sla", "requester_actor", "requester_token", "require_queue", "resolve_actor",
-    "sees_phone", "signed_in_requester", "token_opens", "transition",
+    "sees_phone", "token_opens", "transition",
 ]
 
 _DEFAULT_SLA = {1: 30, 2: 120, 3: 24 * 60, 4: 72 * 60}
@@ -142,20 +142,15 @@ def require_queue(session: Session, principal: Principal, request: ResourceReque
 def is_requester(session: Session, request: ResourceRequest, *, principal: Principal | None,
                  token: str | None, policy: DispatchPolicy) -> bool:
     """The signed-in requester, or whoever holds the token of this or a merged reference."""
-    if signed_in_requester(request, principal):
+    if principal is not None and principal.user_id is not None \
+            and principal.user_id == request.requester_user_id:
+        return True
+    if principal is not None and principal.person_id is not None \
+            and principal.person_id == request.requester_person_id:
         return True
     if not token:
         return False
     return token_opens(policy, token, [request.reference, *aliases(session, request)])
-
-
-def signed_in_requester(request: ResourceRequest, principal: Principal | None) -> bool:
-    """The principal is the requester's user or person."""
-    if principal is not None and principal.user_id is not None \
-            and principal.user_id == request.requester_user_id:
-        return True
-    return principal is not None and principal.person_id is not None \
-        and principal.person_id == request.requester_person_id
 
 
 def token_opens(policy: DispatchPolicy, token: str, references: list[str]) -> bool:
