@@ -130,13 +130,16 @@ _Row = TypeVar("_Row", bound="Base")
 def rows_by_id(session: Session, model: type[_Row], ids: Sequence[int], *,
                lock: bool = False) -> dict[int, _Row]:
     """Rows of ``model`` by id, read in id order a chunk at a time (locked when asked, so
-    concurrent batches lock in the same order)."""
+    concurrent batches lock in the same order; a locked read refreshes rows the session
+    already holds, so their values are the ones the lock protects)."""
     found: dict[int, _Row] = {}
     ordered = sorted(set(ids))
     id_column = model.id  # type: ignore[attr-defined]  # every table given has an id
     for start in range(0, len(ordered), IN_CHUNK):
         query = select(model).where(id_column.in_(ordered[start:start + IN_CHUNK])) \
             .order_by(id_column)
-        for row in session.execute(query.with_for_update() if lock else query).scalars():
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        for row in session.execute(query).scalars():
             found[row.id] = row  # type: ignore[attr-defined]
     return found
