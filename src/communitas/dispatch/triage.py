@@ -149,7 +149,8 @@ class RoutingMemo:
     def prepare(self, session: Session, requests: Sequence[ResourceRequest]) -> None:
         """Read what routing ``requests`` will need in a few queries instead of several per
         request: their lines, and their areas with the areas above them."""
-        lines_unloaded = [r.id for r in requests if "lines" in inspect(r).unloaded]
+        lines_unloaded = [r.id for r in requests
+                          if inspect(r).persistent and "lines" in inspect(r).unloaded]
         for start in range(0, len(lines_unloaded), IN_CHUNK):
             session.execute(select(ResourceRequest)
                             .where(ResourceRequest.id.in_(lines_unloaded[start:start + IN_CHUNK]))
@@ -280,16 +281,24 @@ def escalate_overdue(
     """Escalate every open request whose SLA ran out before full commitment; references.
 
     One locked read of the overdue requests, one events INSERT: the events are those
-    escalating each request in turn appends, in the same order."""
+    escalating each request in turn appends, in the same order. When nothing is due, one
+    read of the ``sla_due_at`` index is all it costs."""
     clock, policy = clock or SystemClock(), policy or DispatchPolicy()
-    overdue = session.execute(
-        select(ResourceRequest)
-        .where(ResourceRequest.sla_due_at <= clock.now(),
-               ResourceRequest.status.in_(sorted(OPEN)),
-               ResourceRequest.queue_level != Level.OUTSIDE)
-        .order_by(ResourceRequest.priority, ResourceRequest.sla_due_at, ResourceRequest.id)
-        .with_for_update().execution_options(populate_existing=True)
-        .options(selectinload(ResourceRequest.lines))).scalars().all()
+    now = clock.now()
+    due = list(session.execute(select(ResourceRequest.id).where(
+        ResourceRequest.sla_due_at <= now).order_by(ResourceRequest.id)).scalars())
+    overdue: list[ResourceRequest] = []
+    for start in range(0, len(due), IN_CHUNK):  # locked in id order, like every batch
+        overdue += session.execute(
+            select(ResourceRequest)
+            .where(ResourceRequest.id.in_(due[start:start + IN_CHUNK]),
+                   ResourceRequest.sla_due_at <= now,
+                   ResourceRequest.status.in_(sorted(OPEN)),
+                   ResourceRequest.queue_level != Level.OUTSIDE)
+            .order_by(ResourceRequest.id)
+            .with_for_update().execution_options(populate_existing=True)
+            .options(selectinload(ResourceRequest.lines))).scalars()
+    overdue.sort(key=lambda r: (r.priority, r.sla_due_at, r.id))
     if not overdue:
         return []
     memo = RoutingMemo()  # escalation routes, it never moves stock: one look-up per area
