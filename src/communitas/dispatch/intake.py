@@ -116,7 +116,9 @@ def triage_requests(session: Session, *, requests: list[ResourceRequest], clock:
     those triaging one by one appends, in the same order, written in as few INSERTs as the
     merges allow (a merge appends its own)."""
     memo = memo or RoutingMemo()
-    memo.prepare(session, [r for r in requests if r.triaged_at is None])
+    memo.prepare(session, [r for r in requests
+                           if r.triaged_at is None and r.status in _ROUTABLE],
+                 resources.today(clock))
     drafts: list[EventDraft] = []
     for request in requests:
         if request.triaged_at is not None:

@@ -111,8 +111,8 @@ def _depots(session: Session, principal: Principal, root: Area, type_ids: list[i
                     Holding.quantity > 0, Holding.resource_type_id.in_(type_ids),
                     or_(Holding.expires_on.is_(None), Holding.expires_on >= on)))
     rows = session.execute(query).all()
-    codes = dict(session.execute(select(ResourceType.id, ResourceType.code)
-                                 .where(ResourceType.id.in_(type_ids))).tuples().all())
+    codes = {type_id: code for type_id, code in session.execute(
+        select(ResourceType.id, ResourceType.code).where(ResourceType.id.in_(type_ids)))}
     places = rows_by_id(session, Area, [row.area_id for row in rows])
     allowed: dict[tuple[int, int], bool] = {}
     groups: dict[tuple[int, int], _Depot] = {}

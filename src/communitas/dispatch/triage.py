@@ -146,21 +146,32 @@ class RoutingMemo:
     def forget_offers(self) -> None:
         self._offered.clear()
 
-    def prepare(self, session: Session, requests: Sequence[ResourceRequest]) -> None:
-        """Read what routing ``requests`` will need in a few queries instead of several per
-        request: their lines, and their areas with the areas above them."""
+    def prepare(self, session: Session, requests: Sequence[ResourceRequest], on: date) -> None:
+        """Read what routing ``requests`` on ``on`` will need, in a few queries instead of
+        several per request, and before the batch changes anything (so no query in its loop
+        has to flush first): their lines and types, their places, stock and offers."""
         lines_unloaded = [r.id for r in requests
                           if inspect(r).persistent and "lines" in inspect(r).unloaded]
         for start in range(0, len(lines_unloaded), IN_CHUNK):
             session.execute(select(ResourceRequest)
                             .where(ResourceRequest.id.in_(lines_unloaded[start:start + IN_CHUNK]))
                             .options(selectinload(ResourceRequest.lines))).all()
-        missing = {r.area_id for r in requests} - self._places.keys()
-        if missing:  # into the session's identity map, where place_of finds them
-            found = rows_by_id(session, Area, sorted(missing))
-            above = {int(part) for area in found.values()
-                     for part in area.path.strip("/").split("/")}
-            rows_by_id(session, Area, sorted(above - found.keys()))
+        missing = sorted({r.area_id for r in requests} - self._places.keys())
+        if missing:  # held (the identity map keeps rows only while someone does) for place_of
+            found = rows_by_id(session, Area, missing)
+            above = rows_by_id(session, Area, sorted(
+                {int(part) for area in found.values() for part in area.path.strip("/").split("/")}
+                - found.keys()))
+            for area_id in missing:
+                self.place(session, area_id)
+            del found, above
+        for request in requests:
+            place = self.place(session, request.area_id)
+            self.held(session, place, on)
+            self.offered(session, place.community)
+            for line in request.lines:
+                for code in (line.resource_type.code, *line.substitutes):
+                    self.type_id(session, code)
 
     def place(self, session: Session, area_id: int) -> Place:
         if area_id not in self._places:
@@ -302,7 +313,7 @@ def escalate_overdue(
     if not overdue:
         return []
     memo = RoutingMemo()  # escalation routes, it never moves stock: one look-up per area
-    memo.prepare(session, overdue)
+    memo.prepare(session, overdue, resources.today(clock))
     drafts: list[EventDraft] = []
     for request in overdue:
         _escalate(session, request, actor=SYSTEM.actor, by="system", reason="sla",
