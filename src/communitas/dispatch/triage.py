@@ -157,14 +157,14 @@ class RoutingMemo:
                             .where(ResourceRequest.id.in_(lines_unloaded[start:start + IN_CHUNK]))
                             .options(selectinload(ResourceRequest.lines))).all()
         missing = sorted({r.area_id for r in requests} - self._places.keys())
-        if missing:  # held (the identity map keeps rows only while someone does) for place_of
+        if missing:  # read with the areas above them, then place_of finds them all in the
+            # identity map (which keeps a row only while something holds it: ``found`` does)
             found = rows_by_id(session, Area, missing)
-            above = rows_by_id(session, Area, sorted(
+            found |= rows_by_id(session, Area, sorted(
                 {int(part) for area in found.values() for part in area.path.strip("/").split("/")}
                 - found.keys()))
             for area_id in missing:
                 self.place(session, area_id)
-            del found, above
         for request in requests:
             place = self.place(session, request.area_id)
             self.held(session, place, on)
