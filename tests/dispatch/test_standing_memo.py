@@ -9,10 +9,20 @@ from sqlalchemy.orm import Session
 from communitas.areas import service as areas
 from communitas.areas.schemas import AreaUpdate
 from communitas.auth.permissions import SYSTEM
+from communitas.dispatch import triage
 from communitas.dispatch.standing_memo import StandingMemo
+from communitas.dispatch.triage import RoutingMemo
 from communitas.resources import service as resources
-from tests.dispatch.helpers import BUILDING_A1, COMMITTEE_A1, build_dispatch_world
-from tests.resources.helpers import stock
+from communitas.resources.models import HoldingCondition
+from tests.dispatch.helpers import (
+    BUILDING_A1,
+    BUILDING_B1,
+    COMMITTEE_A1,
+    STREET_OFFICE_A,
+    build_dispatch_world,
+)
+from tests.factories import DISTRICT, STREET_A
+from tests.resources.helpers import COMMITTEE_B1, stock
 
 TODAY = date(2020, 1, 1)
 
@@ -41,3 +51,22 @@ def test_a_changed_area_starts_a_new_memo(db: Session) -> None:
     areas.update_area(db, principal=SYSTEM, code=BUILDING_A1,
                       data=AreaUpdate(name_en="Renamed"))
     assert standing.current(db) is not first
+
+
+def test_stock_read_a_district_at_a_time_equals_stock_read_per_area(db: Session) -> None:
+    build_dispatch_world(db)
+    stock(db, "water.bottled", COMMITTEE_A1, BUILDING_A1, 10)
+    stock(db, "water.bottled", COMMITTEE_A1, BUILDING_A1, 4, expires_on=date(2019, 12, 31))
+    stock(db, "water.bottled", COMMITTEE_A1, BUILDING_A1, 0)
+    stock(db, "food.rice", COMMITTEE_A1, BUILDING_A1, 3, condition=HoldingCondition.DAMAGED)
+    stock(db, "food.rice", STREET_OFFICE_A, STREET_A, 7, expires_on=TODAY)
+    stock(db, "food.rice", COMMITTEE_B1, BUILDING_B1, 5)
+    stock(db, "food.rice", COMMITTEE_B1, DISTRICT, 2)
+    memo = RoutingMemo()
+    for building in (BUILDING_A1, BUILDING_B1):
+        place = memo.place(db, areas.get_area(db, code=building).id)
+        per_area = [triage._held_by_type(db, area, None, TODAY)
+                    for area in (place.community, place.street, place.district)]
+        assert memo.held(db, place, TODAY) == per_area
+    rice = resources.get_resource_type(db, code="food.rice").id
+    assert per_area[2][rice] == 14  # the district: good, unexpired, at every level
