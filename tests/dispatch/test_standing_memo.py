@@ -12,6 +12,7 @@ from communitas.auth.permissions import SYSTEM
 from communitas.dispatch import triage
 from communitas.dispatch.standing_memo import StandingMemo
 from communitas.dispatch.triage import RoutingMemo
+from communitas.events import record_event
 from communitas.resources import service as resources
 from communitas.resources.models import HoldingCondition
 from tests.dispatch.helpers import (
@@ -48,6 +49,9 @@ def test_a_changed_area_starts_a_new_memo(db: Session) -> None:
     build_dispatch_world(db)
     standing = StandingMemo()
     first = standing.current(db)
+    record_event(db, actor="test", action="mode.switched", subject_type="area",
+                 subject_id=BUILDING_A1, payload={})
+    assert standing.current(db) is first  # about the area, but nothing routing reads
     areas.update_area(db, principal=SYSTEM, code=BUILDING_A1,
                       data=AreaUpdate(name_en="Renamed"))
     assert standing.current(db) is not first

@@ -4,7 +4,9 @@ What a routing decision reads — holdings, capacity offers, resource types, are
 only together with an event about it (every state change appends one, in the same
 transaction), so the memo forgets what such an event newer than the last look concerns:
 stock after a holding event, offers after a capacity offer event, everything after a change
-to areas or the catalogue. Decisions are then exactly those a fresh memo per batch would make.
+to areas or the catalogue. (Of the events about an area only its own, ``area.*``, change
+it; a mode switch or a welfare check started there does not.) Decisions are then exactly
+those a fresh memo per batch would make.
 """
 
 from __future__ import annotations
@@ -32,9 +34,10 @@ class StandingMemo:
         if self._seen is None or self._seen > head:
             self._memo = RoutingMemo()
         elif self._seen < head:
-            changed = set(session.execute(
-                select(Event.subject_type).distinct()
-                .where(Event.seq > self._seen, Event.subject_type.in_(WATCHED))).scalars())
+            changed = {kind for kind, action in session.execute(
+                select(Event.subject_type, Event.action).distinct()
+                .where(Event.seq > self._seen, Event.subject_type.in_(WATCHED)))
+                if kind != "area" or action.startswith("area.")}
             if changed - {"holding", "capacity_offer"}:
                 self._memo = RoutingMemo()
             if "holding" in changed:
