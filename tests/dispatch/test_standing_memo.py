@@ -2,23 +2,75 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy.orm import Session
 
+from communitas.areas import service as areas
+from communitas.areas.schemas import AreaUpdate
 from communitas.auth.permissions import SYSTEM
+from communitas.dispatch import triage
 from communitas.dispatch.standing_memo import StandingMemo
+from communitas.dispatch.triage import RoutingMemo
+from communitas.events import record_event
 from communitas.resources import service as resources
-from tests.dispatch.helpers import BUILDING_A1, COMMITTEE_A1, build_dispatch_world
-from tests.resources.helpers import stock
+from communitas.resources.models import HoldingCondition
+from tests.dispatch.helpers import (
+    BUILDING_A1,
+    BUILDING_B1,
+    COMMITTEE_A1,
+    STREET_OFFICE_A,
+    build_dispatch_world,
+)
+from tests.factories import DISTRICT, STREET_A
+from tests.resources.helpers import COMMITTEE_B1, stock
+
+TODAY = date(2020, 1, 1)
 
 
-def test_the_memo_is_kept_until_stock_moves(db: Session) -> None:
+def test_the_memo_forgets_stock_when_it_moves_and_keeps_places(db: Session) -> None:
     build_dispatch_world(db)
     holding = stock(db, "water.bottled", COMMITTEE_A1, BUILDING_A1, 10)
+    water = resources.get_resource_type(db, code="water.bottled").id
     standing = StandingMemo()
     first = standing.current(db)
+    place = first.place(db, areas.get_area(db, code=BUILDING_A1).id)
+    assert [held.get(water) for held in first.held(db, place, TODAY)] == [10, 10, 10]
     assert standing.current(db) is first  # nothing happened
     resources.adjust_holding(db, principal=SYSTEM, holding_id=holding.id, delta=-1,
                              reason="used")
     second = standing.current(db)
-    assert second is not first
+    assert second is first and second.place(db, place.area.id) is place  # places stay
+    assert [held.get(water) for held in second.held(db, place, TODAY)] == [9, 9, 9]
     assert standing.current(db) is second
+
+
+def test_a_changed_area_starts_a_new_memo(db: Session) -> None:
+    build_dispatch_world(db)
+    standing = StandingMemo()
+    first = standing.current(db)
+    record_event(db, actor="test", action="mode.switched", subject_type="area",
+                 subject_id=BUILDING_A1, payload={})
+    assert standing.current(db) is first  # about the area, but nothing routing reads
+    areas.update_area(db, principal=SYSTEM, code=BUILDING_A1,
+                      data=AreaUpdate(name_en="Renamed"))
+    assert standing.current(db) is not first
+
+
+def test_stock_read_a_district_at_a_time_equals_stock_read_per_area(db: Session) -> None:
+    build_dispatch_world(db)
+    stock(db, "water.bottled", COMMITTEE_A1, BUILDING_A1, 10)
+    stock(db, "water.bottled", COMMITTEE_A1, BUILDING_A1, 4, expires_on=date(2019, 12, 31))
+    stock(db, "water.bottled", COMMITTEE_A1, BUILDING_A1, 0)
+    stock(db, "food.rice", COMMITTEE_A1, BUILDING_A1, 3, condition=HoldingCondition.DAMAGED)
+    stock(db, "food.rice", STREET_OFFICE_A, STREET_A, 7, expires_on=TODAY)
+    stock(db, "food.rice", COMMITTEE_B1, BUILDING_B1, 5)
+    stock(db, "food.rice", COMMITTEE_B1, DISTRICT, 2)
+    memo = RoutingMemo()
+    for building in (BUILDING_A1, BUILDING_B1):
+        place = memo.place(db, areas.get_area(db, code=building).id)
+        per_area = [triage._held_by_type(db, area, None, TODAY)
+                    for area in (place.community, place.street, place.district)]
+        assert memo.held(db, place, TODAY) == per_area
+    rice = resources.get_resource_type(db, code="food.rice").id
+    assert per_area[2][rice] == 14  # the district: good, unexpired, at every level

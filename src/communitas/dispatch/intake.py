@@ -13,12 +13,13 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from communitas.auth.permissions import Principal
+from communitas.auth.permissions import SYSTEM, Principal
 from communitas.clock import Clock, SystemClock
 from communitas.db import unit_of_work
 from communitas.dispatch.acceptance import Pending, Submission, accept_submissions
@@ -28,9 +29,10 @@ from communitas.dispatch.lifecycle import Action, RequestStatus
 from communitas.dispatch.models import RateLimitWindow, ResourceRequest
 from communitas.dispatch.routing import Level
 from communitas.dispatch.schemas import RequestCreate
-from communitas.dispatch.service import DispatchPolicy, log, transition
+from communitas.dispatch.service import DispatchPolicy, log, log_draft, transition
 from communitas.dispatch.triage import RoutingMemo, place_in_queue, route_request
 from communitas.errors import CommunitasError
+from communitas.events import EventDraft, record_events
 from communitas.resources import service as resources
 
 __all__ = [
@@ -110,24 +112,35 @@ def triage_requests(session: Session, *, requests: list[ResourceRequest], clock:
     """Merge each request into an open duplicate or route it to its queue, in order.
 
     Places and stock counts are looked up once for the batch (triage moves no stock); a
-    caller that knows nothing has changed since may pass an older ``memo``."""
+    caller that knows nothing has changed since may pass an older ``memo``. The events are
+    those triaging one by one appends, in the same order, written in as few INSERTs as the
+    merges allow (a merge appends its own)."""
     memo = memo or RoutingMemo()
+    memo.prepare(session, [r for r in requests
+                           if r.triaged_at is None and r.status in _ROUTABLE],
+                 resources.today(clock))
+    drafts: list[EventDraft] = []
     for request in requests:
         if request.triaged_at is not None:
             continue
         request.triaged_at = clock.now()
         if request.status not in _ROUTABLE:
             continue  # cancelled or expired before triage reached it: nothing to route
-        _triage_one(session, request, clock, policy, memo)
+        _triage_one(session, request, clock, policy, memo, drafts)
+    if drafts:
+        record_events(session, actor=SYSTEM.actor, drafts=drafts, clock=clock)
 
 
 def _triage_one(session: Session, request: ResourceRequest, clock: Clock,
-                policy: DispatchPolicy, memo: RoutingMemo) -> None:
+                policy: DispatchPolicy, memo: RoutingMemo, drafts: list[EventDraft]) -> None:
     now = clock.now()
     actor = request.submitted_by or f"requester:{request.reference}"
     by = "staff" if request.submitted_by_staff else "requester"
     duplicate = find_duplicate(session, request, window=policy.duplicate_window)
     if duplicate is not None:
+        if drafts:  # written before the merge's own events, as one by one
+            record_events(session, actor=SYSTEM.actor, drafts=drafts, clock=clock)
+            drafts.clear()
         transition(session, request, Action.MERGE)
         merge_into(session, request, duplicate, actor=actor, by=by, clock=clock, policy=policy)
         return
@@ -135,9 +148,10 @@ def _triage_one(session: Session, request: ResourceRequest, clock: Clock,
     decision = route_request(session, request, place, floor=Level.COMMUNITY,
                              on=resources.today(clock), memo=memo)
     place_in_queue(session, request, decision, place, now=now, policy=policy)
-    log(session, request, actor=actor, by=by, action="request.queued", now=now, clock=clock,
-        payload={"level": request.queue_level.value,
-                 "coverage": round(decision.coverage, 3)})
+    draft = log_draft(request, area_code=place.area.code, by=by, action="request.queued",
+                      now=now, payload={"level": request.queue_level.value,
+                                        "coverage": round(decision.coverage, 3)})
+    drafts.append(replace(draft, actor=actor))
 
 
 def expire_unverified(

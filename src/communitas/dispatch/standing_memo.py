@@ -2,8 +2,11 @@
 
 What a routing decision reads — holdings, capacity offers, resource types, areas — changes
 only together with an event about it (every state change appends one, in the same
-transaction), so the memo is replaced as soon as the log holds such an event newer than the
-last look. Decisions are then exactly those a fresh memo per batch would make.
+transaction), so the memo forgets what such an event newer than the last look concerns:
+stock after a holding event, offers after a capacity offer event, everything after a change
+to areas or the catalogue. (Of the events about an area only its own, ``area.*``, change
+it; a mode switch or a welfare check started there does not.) Decisions are then exactly
+those a fresh memo per batch would make.
 """
 
 from __future__ import annotations
@@ -28,9 +31,18 @@ class StandingMemo:
 
     def current(self, session: Session) -> RoutingMemo:
         head = session.execute(select(EventChainHead.last_seq)).scalar_one()
-        if self._seen is None or self._seen > head or session.execute(
-                select(Event.seq).where(Event.seq > self._seen,
-                                        Event.subject_type.in_(WATCHED)).limit(1)).first():
+        if self._seen is None or self._seen > head:
             self._memo = RoutingMemo()
+        elif self._seen < head:
+            changed = {kind for kind, action in session.execute(
+                select(Event.subject_type, Event.action).distinct()
+                .where(Event.seq > self._seen, Event.subject_type.in_(WATCHED)))
+                if kind != "area" or action.startswith("area.")}
+            if changed - {"holding", "capacity_offer"}:
+                self._memo = RoutingMemo()
+            if "holding" in changed:
+                self._memo.forget_stock()
+            if "capacity_offer" in changed:
+                self._memo.forget_offers()
         self._seen = head
         return self._memo

@@ -25,6 +25,7 @@ from communitas.auth.permissions import Principal, can, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
 from communitas.config import Settings
+from communitas.db import rows_by_id
 from communitas.dispatch import fulfilment
 from communitas.dispatch.lifecycle import FULFILMENT
 from communitas.dispatch.models import LineKind, RequestLine, ResourceRequest
@@ -36,7 +37,7 @@ from communitas.dispatch.service import DispatchPolicy, get_request, require_que
 from communitas.errors import CommunitasError, Conflict
 from communitas.i18n import _
 from communitas.resources import service as resources
-from communitas.resources.models import Holding, HoldingCondition
+from communitas.resources.models import Holding, HoldingCondition, ResourceType
 from communitas.resources.schemas import HoldingRead
 
 __all__ = ["SuggestionPolicy", "accept_suggestion", "suggest_for_request", "suggest_plan"]
@@ -60,12 +61,22 @@ class SuggestionPolicy:
                    speed_kmh=settings.allocation_reach_speed_kmh)
 
 
+@dataclass(frozen=True)
+class _Stock:
+    """What the plan needs of one usable holding (read as plain columns, not ORM rows)."""
+
+    id: int
+    resource_type_code: str
+    quantity: int
+    expires_on: date | None
+
+
 @dataclass
 class _Depot:
     """A supply point: one organisation's usable holdings at one area, first expiry first."""
 
     area: Area
-    holdings: list[Holding]
+    holdings: list[_Stock]
 
 
 def _open_lines(session: Session, root: Area) -> list[OpenLine]:
@@ -86,21 +97,33 @@ def _open_lines(session: Session, root: Area) -> list[OpenLine]:
 
 def _depots(session: Session, principal: Principal, root: Area, type_ids: list[int],
             on: date) -> list[_Depot]:
-    """Usable stock the principal may draw from, grouped by (area, organisation)."""
+    """Usable stock the principal may draw from, grouped by (area, organisation).
+
+    One set-based read of the holdings' columns; the areas they lie in are read once each,
+    and ``resource.write`` is asked once per (area, organisation)."""
     low, high = root.subtree_bounds()
     above = [int(part) for part in root.path.strip("/").split("/")[:-1]]
     query = (resources.list_holdings(session, principal=principal,
                                      condition=HoldingCondition.GOOD)
-             .add_columns(Area)
+             .with_only_columns(Holding.id, Holding.area_id, Holding.organisation_id,
+                                Holding.resource_type_id, Holding.quantity, Holding.expires_on)
              .where(or_(and_(Area.path >= low, Area.path < high), Area.id.in_(above)),
                     Holding.quantity > 0, Holding.resource_type_id.in_(type_ids),
                     or_(Holding.expires_on.is_(None), Holding.expires_on >= on)))
+    rows = session.execute(query).all()
+    codes = {type_id: code for type_id, code in session.execute(
+        select(ResourceType.id, ResourceType.code).where(ResourceType.id.in_(type_ids)))}
+    places = rows_by_id(session, Area, [row.area_id for row in rows])
+    allowed: dict[tuple[int, int], bool] = {}
     groups: dict[tuple[int, int], _Depot] = {}
-    for holding, area in session.execute(query).all():
-        if can(principal, Permission.RESOURCE_WRITE, area_path=area.path,
-               org_id=holding.organisation_id):
-            key = (area.id, holding.organisation_id)
-            groups.setdefault(key, _Depot(area, [])).holdings.append(holding)
+    for holding_id, area_id, org_id, type_id, quantity, expires_on in rows:
+        key = (area_id, org_id)
+        if key not in allowed:
+            allowed[key] = can(principal, Permission.RESOURCE_WRITE,
+                               area_path=places[area_id].path, org_id=org_id)
+        if allowed[key]:
+            groups.setdefault(key, _Depot(places[area_id], [])).holdings.append(
+                _Stock(holding_id, codes[type_id], quantity, expires_on))
     for depot in groups.values():
         depot.holdings.sort(key=lambda h: (h.expires_on or date.max, h.id))
     return [groups[key] for key in sorted(groups)]
@@ -169,11 +192,11 @@ def _problem(session: Session, lines: list[OpenLine], depots: list[_Depot],
         reach=Reach(nearest=policy.nearest, speed_kmh=policy.speed_kmh))
 
 
-def _pieces(plan: Plan, depots: list[_Depot]) -> dict[int, list[tuple[Holding, int, float]]]:
+def _pieces(plan: Plan, depots: list[_Depot]) -> dict[int, list[tuple[_Stock, int, float]]]:
     """Demand index → (holding, units, minutes): each shipment split first expiry first."""
     links, types = plan.problem.links, plan.problem.resource_types
     left = {h.id: h.quantity for depot in depots for h in depot.holdings}
-    pieces: dict[int, list[tuple[Holding, int, float]]] = defaultdict(list)
+    pieces: dict[int, list[tuple[_Stock, int, float]]] = defaultdict(list)
     for k, t, quantity in zip(plan.link, plan.type, plan.quantity, strict=True):
         s, d = int(links.supply[k]), int(links.demand[k])
         wanted, minutes = int(quantity), round(float(links.minutes[k]), 1)
@@ -188,14 +211,14 @@ def _pieces(plan: Plan, depots: list[_Depot]) -> dict[int, list[tuple[Holding, i
     return pieces
 
 
-def _kept(line: RequestLine, pieces: list[tuple[Holding, int, float]]
-          ) -> list[tuple[Holding, int, float]]:
+def _kept(line: RequestLine, pieces: list[tuple[_Stock, int, float]]
+          ) -> list[tuple[_Stock, int, float]]:
     """A bulk order's commitments must reach its minimum, so smaller pieces are left out."""
     floor = min(line.min_quantity or 1, line.quantity - line.committed)
     return [(h, q, m) for h, q, m in pieces if q >= floor]
 
 
-def _line(request: ResourceRequest, line: RequestLine, kept: list[tuple[Holding, int, float]],
+def _line(request: ResourceRequest, line: RequestLine, kept: list[tuple[_Stock, int, float]],
           reads: dict[int, HoldingRead]) -> SuggestedLine:
     open_units = line.quantity - line.committed
     shipments = [SuggestedShipment(holding_id=h.id, organisation_code=reads[h.id]
@@ -220,12 +243,12 @@ def suggest_plan(session: Session, *, principal: Principal, within: str,
     depots = _depots(session, principal, root, type_ids, resources.today(clock)) \
         if lines else []
     status, metrics = "optimal", {}
-    pieces: dict[int, list[tuple[Holding, int, float]]] = {}
+    pieces: dict[int, list[tuple[_Stock, int, float]]] = {}
     if lines and depots:
         plan = solve(_problem(session, lines, depots, policy))
         status, metrics, pieces = plan.status, plan.metrics, _pieces(plan, depots)
     kept = [_kept(line, pieces.get(d, [])) for d, (_request, line) in enumerate(lines)]
-    used = {h.id: h for chosen in kept for h, _q, _m in chosen}
+    used = rows_by_id(session, Holding, [h.id for chosen in kept for h, _q, _m in chosen])
     reads = {r.id: r for r in resources.holding_reads(session, [used[i] for i in sorted(used)])}
     return SuggestedPlan(
         within=root.code, generated_at=clock.now(), status=status, supply_points=len(depots),

@@ -7,17 +7,19 @@ decision is the pure :func:`communitas.dispatch.routing.route`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Subquery, func, inspect, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from communitas.areas import service as areas
 from communitas.areas.models import Area
 from communitas.auth.permissions import SYSTEM, Principal, require
 from communitas.auth.roles import Permission, Role
 from communitas.clock import Clock, SystemClock
+from communitas.db import IN_CHUNK, rows_by_id
 from communitas.dispatch import routing
 from communitas.dispatch.fulfilment import release_undelivered
 from communitas.dispatch.lifecycle import OPEN, Action
@@ -75,14 +77,38 @@ def _needs(request: ResourceRequest) -> list[Need]:
 def _held_by_type(session: Session, area: Area, type_ids: list[int] | None,
                   on: date) -> dict[int, int]:
     """Usable units per type id held in ``area``'s subtree (good, not expired)."""
-    held = resources.list_holdings(session, principal=SYSTEM, within=area.code,
-                                   condition=HoldingCondition.GOOD).subquery()
+    held = _usable_holdings(session, area, on)
     query = (select(held.c.resource_type_id, func.sum(held.c.quantity))
-             .where(or_(held.c.expires_on.is_(None), held.c.expires_on >= on))
              .group_by(held.c.resource_type_id))
     if type_ids is not None:
         query = query.where(held.c.resource_type_id.in_(type_ids))
     return {type_id: int(total) for type_id, total in session.execute(query).all()}
+
+
+def _usable_holdings(session: Session, area: Area, on: date) -> Subquery:
+    """The holdings in ``area``'s subtree that can be given out on ``on``."""
+    held = resources.list_holdings(session, principal=SYSTEM, within=area.code,
+                                   condition=HoldingCondition.GOOD).subquery()
+    return select(held).where(or_(held.c.expires_on.is_(None),
+                                  held.c.expires_on >= on)).subquery()
+
+
+def _held_below(session: Session, top: Area, on: date) -> dict[int, dict[int, int]]:
+    """:func:`_held_by_type` of ``top`` and of every area below it that holds anything, in
+    one grouped query: units summed per (holding area, type), then added up the paths."""
+    held = _usable_holdings(session, top, on)
+    rows = session.execute(
+        select(Area.path, held.c.resource_type_id, func.sum(held.c.quantity))
+        .join(Area, Area.id == held.c.area_id)
+        .group_by(Area.path, held.c.resource_type_id)
+        .order_by(held.c.resource_type_id)).all()
+    below = top.path.count("/") - 2  # ancestors of ``top`` are not its to count
+    totals: dict[int, dict[int, int]] = {top.id: {}}
+    for path, type_id, units in rows:
+        for part in path.strip("/").split("/")[below:]:
+            per_type = totals.setdefault(int(part), {})
+            per_type[type_id] = per_type.get(type_id, 0) + int(units)
+    return totals
 
 
 def _offered_by_type(session: Session, community: Area) -> dict[int, int]:
@@ -101,14 +127,51 @@ class RoutingMemo:
     """Places, type ids and stock per area gathered once for a batch of routing decisions.
 
     Valid while no stock moves: triage and escalation route, they never commit, so one
-    batch's requests see the same numbers they would see one by one.
+    batch's requests see the same numbers they would see one by one. Stock is read a
+    district at a time (:func:`_held_below`); a keeper that learns stock or offers moved
+    forgets just those (:meth:`forget_stock`, :meth:`forget_offers`) and keeps the places.
     """
 
     def __init__(self) -> None:
         self._places: dict[int, Place] = {}
         self._types: dict[str, int] = {}
         self._held: dict[tuple[int, date], dict[int, int]] = {}
+        self._districts: set[tuple[int, date]] = set()  # whose subtrees _held holds
         self._offered: dict[int, dict[int, int]] = {}
+
+    def forget_stock(self) -> None:
+        self._held.clear()
+        self._districts.clear()
+
+    def forget_offers(self) -> None:
+        self._offered.clear()
+
+    def prepare(self, session: Session, requests: Sequence[ResourceRequest], on: date) -> None:
+        """Read what routing ``requests`` on ``on`` will need, in a few queries instead of
+        several per request, and before the batch changes anything (so no query in its loop
+        has to flush first): their lines and types, their places, stock and offers."""
+        lines_unloaded = [r.id for r in requests
+                          if inspect(r).persistent and "lines" in inspect(r).unloaded]
+        for start in range(0, len(lines_unloaded), IN_CHUNK):
+            session.execute(select(ResourceRequest)
+                            .where(ResourceRequest.id.in_(lines_unloaded[start:start + IN_CHUNK]))
+                            .options(selectinload(ResourceRequest.lines))).all()
+        missing = sorted({r.area_id for r in requests} - self._places.keys())
+        if missing:  # read with the areas above them, then place_of finds them all in the
+            # identity map (which keeps a row only while something holds it: ``found`` does)
+            found = rows_by_id(session, Area, missing)
+            found |= rows_by_id(session, Area, sorted(
+                {int(part) for area in found.values() for part in area.path.strip("/").split("/")}
+                - found.keys()))
+            for area_id in missing:
+                self.place(session, area_id)
+        for request in requests:
+            place = self.place(session, request.area_id)
+            self.held(session, place, on)
+            self.offered(session, place.community)
+            for line in request.lines:
+                for code in (line.resource_type.code, *line.substitutes):
+                    self.type_id(session, code)
 
     def place(self, session: Session, area_id: int) -> Place:
         if area_id not in self._places:
@@ -121,10 +184,14 @@ class RoutingMemo:
             self._types[code] = resources.get_resource_type(session, code=code).id
         return self._types[code]
 
-    def held(self, session: Session, area: Area, on: date) -> dict[int, int]:
-        if (area.id, on) not in self._held:
-            self._held[area.id, on] = _held_by_type(session, area, None, on)
-        return self._held[area.id, on]
+    def held(self, session: Session, place: Place, on: date) -> list[dict[int, int]]:
+        """Units per type id in the place's community, street and district."""
+        if (place.district.id, on) not in self._districts:
+            for area_id, units in _held_below(session, place.district, on).items():
+                self._held[area_id, on] = units
+            self._districts.add((place.district.id, on))
+        return [self._held.get((area.id, on), {})
+                for area in (place.community, place.street, place.district)]
 
     def offered(self, session: Session, community: Area) -> dict[int, int]:
         if community.id not in self._offered:
@@ -139,7 +206,8 @@ def _by_code(units: dict[int, int], type_ids: dict[int, str]) -> dict[str, int]:
 def route_request(session: Session, request: ResourceRequest, place: Place, *,
                   floor: Level, on: date, memo: RoutingMemo | None = None) -> RoutingDecision:
     """Gather stock per level for the request's types and ask the pure router."""
-    codes = {code for need in _needs(request) for code in need.options}
+    needs = _needs(request)
+    codes = {code for need in needs for code in need.options}
     if memo is None:
         type_ids = {resources.get_resource_type(session, code=c).id: c for c in sorted(codes)}
         wanted = sorted(type_ids)
@@ -148,13 +216,12 @@ def route_request(session: Session, request: ResourceRequest, place: Place, *,
         offered = _offered_by_type(session, place.community)
     else:
         type_ids = {memo.type_id(session, c): c for c in sorted(codes)}
-        held = [memo.held(session, area, on)
-                for area in (place.community, place.street, place.district)]
+        held = memo.held(session, place, on)
         offered = memo.offered(session, place.community)
     supplies = [Supply(level, _by_code(units, type_ids)) for level, units in zip(
         (Level.COMMUNITY, Level.STREET, Level.DISTRICT), held, strict=True)]
     supplies.append(Supply(Level.OUTSIDE, _by_code(offered, type_ids)))
-    return routing.route(_needs(request), supplies, floor=floor)
+    return routing.route(needs, supplies, floor=floor)
 
 
 def place_in_queue(session: Session, request: ResourceRequest, decision: RoutingDecision,
@@ -225,16 +292,28 @@ def escalate_overdue(
     """Escalate every open request whose SLA ran out before full commitment; references.
 
     One locked read of the overdue requests, one events INSERT: the events are those
-    escalating each request in turn appends, in the same order."""
+    escalating each request in turn appends, in the same order. When nothing is due, one
+    read of the ``sla_due_at`` index is all it costs."""
     clock, policy = clock or SystemClock(), policy or DispatchPolicy()
-    overdue = session.execute(
-        select(ResourceRequest)
-        .where(ResourceRequest.sla_due_at <= clock.now(),
-               ResourceRequest.status.in_(sorted(OPEN)),
-               ResourceRequest.queue_level != Level.OUTSIDE)
-        .order_by(ResourceRequest.priority, ResourceRequest.sla_due_at, ResourceRequest.id)
-        .with_for_update().execution_options(populate_existing=True)).scalars().all()
+    now = clock.now()
+    due = list(session.execute(select(ResourceRequest.id).where(
+        ResourceRequest.sla_due_at <= now).order_by(ResourceRequest.id)).scalars())
+    overdue: list[ResourceRequest] = []
+    for start in range(0, len(due), IN_CHUNK):  # locked in id order, like every batch
+        overdue += session.execute(
+            select(ResourceRequest)
+            .where(ResourceRequest.id.in_(due[start:start + IN_CHUNK]),
+                   ResourceRequest.sla_due_at <= now,
+                   ResourceRequest.status.in_(sorted(OPEN)),
+                   ResourceRequest.queue_level != Level.OUTSIDE)
+            .order_by(ResourceRequest.id)
+            .with_for_update().execution_options(populate_existing=True)
+            .options(selectinload(ResourceRequest.lines))).scalars()
+    overdue.sort(key=lambda r: (r.priority, r.sla_due_at, r.id))
+    if not overdue:
+        return []
     memo = RoutingMemo()  # escalation routes, it never moves stock: one look-up per area
+    memo.prepare(session, overdue, resources.today(clock))
     drafts: list[EventDraft] = []
     for request in overdue:
         _escalate(session, request, actor=SYSTEM.actor, by="system", reason="sla",

@@ -9,7 +9,7 @@ it is (one request never sinks the batch); the answer lists those approved.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from communitas.areas.models import Area
 from communitas.auth.permissions import Principal, can
@@ -38,7 +38,8 @@ def _locked(session: Session, references: list[str]) -> list[ResourceRequest]:
     for start in range(0, len(ordered), _CHUNK):
         rows += session.execute(select(ResourceRequest)
                                 .where(ResourceRequest.id.in_(ordered[start:start + _CHUNK]))
-                                .order_by(ResourceRequest.id).with_for_update()).scalars()
+                                .order_by(ResourceRequest.id).with_for_update()
+                                .options(selectinload(ResourceRequest.lines))).scalars()
     return rows
 
 
