@@ -17,9 +17,8 @@ from communitas.modes.triggers import HAZARD_ALIASES
 
 __all__ = [
     "ACTIVE_LEVELS", "HAZARD_TEXT", "HOTLINE", "LEVEL_TEXT", "Candidate", "Filled", "PlanKey",
-    "Slot", "alert_scope", "alert_texts",
-    "assign_holders", "canonical_hazard", "due", "notice_channels", "notice_severity",
-    "pick_plan_level",
+    "Slot", "alert_scope", "alert_texts", "assign_holders", "candidate_pools",
+    "canonical_hazard", "due", "notice_channels", "notice_severity", "pick_plan_level",
 ]
 
 # Modes that can carry a plan (normal carries none).
@@ -121,16 +120,29 @@ def _nearest(candidates: Sequence[Candidate], slot_path: str, plan_path: str) ->
     return [c for c in candidates if above and c.path == above[0]]
 
 
+def candidate_pools(candidates: Sequence[Candidate]) -> dict[str, list[Candidate]]:
+    """The candidates of each holder reference, in the order holders are chosen (accounts
+    before stand-ins, then from the top of the tree down)."""
+    pools: dict[str, list[Candidate]] = {}
+    for cand in candidates:
+        pools.setdefault(cand.match, []).append(cand)
+    for pool in pools.values():
+        pool.sort(key=lambda c: (c.stand_in, len(c.path), c.path, c.code))
+    return pools
+
+
 def assign_holders(slots: Sequence[Slot], candidates: Sequence[Candidate],
-                   plan_path: str) -> list[Filled]:
+                   plan_path: str, *, pools: dict[str, list[Candidate]] | None = None
+                   ) -> list[Filled]:
     """Fill each slot with ``count`` holders of its reference, nearest first; a holder takes
-    one slot of a role key at most, so a role left without candidates stays unstaffed."""
+    one slot of a role key at most, so a role left without candidates stays unstaffed.
+    ``pools`` is ``candidate_pools(candidates)``, for a caller filling many plans."""
+    pools = candidate_pools(candidates) if pools is None else pools
     used: set[tuple[str, str, int]] = set()
     out = []
     for slot in slots:
         ref = slot.role.default_holder
-        pool = sorted((c for c in candidates if c.match == ref),
-                      key=lambda c: (c.stand_in, len(c.path), c.path, c.code))
+        pool = pools.get(ref, [])
         filled = Filled(slot)
         for cand in _nearest(pool, slot.area_path, plan_path):
             if len(filled.holders) >= slot.role.count:
