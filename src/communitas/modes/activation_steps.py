@@ -240,10 +240,17 @@ def route_prepositioning(session: Session, *, clock: Clock, limit: int = 500) ->
     """Route activation requests not yet routed to the lowest level whose stock can meet
     them, as triage does but never merging them into another request (a plan's
     pre-positioning is its own to cancel). The scheduler runs it every few seconds."""
+    # Most runs find nothing: the untriaged requests (an index range, usually empty) are
+    # looked at before the activation items (a scan of them all).
+    if session.execute(select(ResourceRequest.id).where(
+            ResourceRequest.triaged_at.is_(None)).limit(1)).first() is None:
+        return []
     ids = select(ActivationItem.ref_id).where(ActivationItem.kind == ItemKind.REQUEST)
     rows = list(session.execute(select(ResourceRequest).where(
         ResourceRequest.id.in_(ids), ResourceRequest.triaged_at.is_(None))
         .order_by(ResourceRequest.id).limit(limit)).scalars())
+    if not rows:
+        return []
     now, policy = clock.now(), DispatchPolicy()
     memo = RoutingMemo()  # routing moves no stock: places and stock looked up once per area
     drafts: list[EventDraft] = []  # one events INSERT for the batch
