@@ -288,7 +288,9 @@ def _queue_residents(session: Session, targets: list[tuple[int, str, str, str]],
         .select_from(fan)
         .join(Area, (Area.path >= fan.c.low) & (Area.path < fan.c.high))
         .join(Person, Person.area_id == Area.id)
-        .where(outbox.reachable_resident(fan.c.channel == Channel.SMS.value)))
+        .where(outbox.reachable_resident(
+            fan.c.channel == Channel.SMS.value,
+            through_areas=session.get_bind().dialect.name == "sqlite")))
     session.execute(insert(OutboxMessage).from_select(
         ["notice_id", "channel", "person_id", "subscription_id", "status", "attempts",
          "next_attempt_at"], residents))

@@ -217,7 +217,8 @@ def _start(session: Session, starts: list[tuple[Area, ResponsePlan, Mode, str]],
 def _contexts(session: Session, rows: list[Activation],
               starts: list[tuple[Area, ResponsePlan, Mode, str]],
               expires: datetime | None) -> list[Activating]:
-    docs = [plan_service.plan_document(plan) for _a, plan, _m, _h in starts]
+    parsed = {plan.id: plan_service.plan_document(plan) for _a, plan, _m, _h in starts}
+    docs = [parsed[plan.id] for _a, plan, _m, _h in starts]  # read-only: shared per plan
     per = {r.per for doc in docs for r in doc.roles} | {"community"}
     top = min((a for a, _p, _m, _h in starts), key=lambda a: a.depth)
     pool = subtree_areas(session, _root_of(session, [a for a, *_rest in starts], top),

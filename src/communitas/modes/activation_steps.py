@@ -114,16 +114,17 @@ def assign_roles(session: Session, batch: list[Activating], clock: Clock) -> Non
     pool = candidates(session, root, ancestors, refs)
     pools = rules.candidate_pools(pool)
     now = clock.now()
+    rows: list[dict[str, Any]] = []
     for act in batch:
         slots = [rules.Slot(role, area.code, area.path) for role in act.plan.roles
                  for area in act.slot_areas[role.per]]
         act.filled = rules.assign_holders(slots, pool, act.plan_path, pools=pools)
-        rows = [_role_row(act.row, f.slot, h, now) for f in act.filled for h in f.holders]
+        rows += [_role_row(act.row, f.slot, h, now) for f in act.filled for h in f.holders]
         rows += [_role_row(act.row, f.slot, None, now) for f in act.filled if not f.holders]
-        session.add_all(rows)
         act.counts["roles_filled"] = sum(1 for f in act.filled if f.holders)
         act.counts["roles_unstaffed"] = sum(1 for f in act.filled if not f.holders)
-    session.flush()
+    if rows:
+        session.execute(insert(ActivationRole), rows)
 
 
 def _common_root(session: Session, batch: list[Activating]) -> Area:
@@ -141,16 +142,17 @@ def _common_root(session: Session, batch: list[Activating]) -> Area:
 
 
 def _role_row(row: Activation, slot: rules.Slot, holder: rules.Candidate | None,
-              now: datetime) -> ActivationRole:
-    return ActivationRole(
-        activation_id=row.id, role_key=slot.role.key.value, title_zh=slot.role.title.zh,
-        title_en=slot.role.title.en, slot_code=slot.area_code,
-        holder_ref=slot.role.default_holder,
-        holder_kind=holder.kind if holder else None, holder_code=holder.code if holder else None,
-        user_id=holder.id if holder and holder.kind == "user" else None,
-        person_id=holder.id if holder and holder.kind == "person" else None,
-        organisation_id=holder.id if holder and holder.kind == "organisation" else None,
-        assigned_at=now if holder else None)
+              now: datetime) -> dict[str, Any]:
+    return {
+        "activation_id": row.id, "role_key": slot.role.key.value,
+        "title_zh": slot.role.title.zh, "title_en": slot.role.title.en,
+        "slot_code": slot.area_code, "holder_ref": slot.role.default_holder,
+        "holder_kind": holder.kind if holder else None,
+        "holder_code": holder.code if holder else None,
+        "user_id": holder.id if holder and holder.kind == "user" else None,
+        "person_id": holder.id if holder and holder.kind == "person" else None,
+        "organisation_id": holder.id if holder and holder.kind == "organisation" else None,
+        "assigned_at": now if holder else None, "released_at": None}
 
 
 # --- tasks ----------------------------------------------------------------------------------
