@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from communitas.auth.permissions import SYSTEM, Principal
 from communitas.community import neighbours
-from communitas.community.checks import start_checks
-from communitas.community.models import AidRole
+from communitas.community.checks import CheckRun, start_checks, start_checks_many
+from communitas.community.models import AidRole, NeighbourCheck
 from communitas.community.schemas import PairCreate
 from communitas.errors import PermissionDenied
+from communitas.events import Event
 from communitas.tasks import service as tasks
 from communitas.tasks.lifecycle import TaskStatus
 from communitas.tasks.models import Task
@@ -26,6 +27,7 @@ from tests.community.helpers import (
     enrol,
 )
 from tests.factories import COMMUNITY_A1, DISTRICT
+from tests.sequences import sequences_rewound
 
 
 def _paired_world(db: Session) -> dict[str, Principal]:
@@ -114,3 +116,54 @@ def test_an_emergency_activation_issues_checks_and_standing_down_closes_them(
     statuses = {t.status for t in db.execute(select(Task).where(
         Task.source_kind == "activation")).scalars()}
     assert statuses == {TaskStatus.CANNOT_COMPLETE}
+
+
+def _check_state(db: Session, since: int) -> dict[str, object]:
+    db.flush()
+    db.expire_all()
+    task_columns = Task.__table__.columns.keys()
+    return {
+        "tasks": [{c: getattr(t, c) for c in task_columns}
+                  for t in db.execute(select(Task).order_by(Task.id)).scalars()],
+        "checks": db.execute(select(NeighbourCheck.id, NeighbourCheck.pair_id,
+                                    NeighbourCheck.source_kind, NeighbourCheck.source_id,
+                                    NeighbourCheck.task_id, NeighbourCheck.created_at)
+                             .order_by(NeighbourCheck.id)).all(),
+        # The batch appends the tasks' events first, then one per run: same events, in an
+        # order of their own, so compared without their place in the chain.
+        "events": sorted(db.execute(select(Event.at, Event.actor, Event.action,
+                                           Event.subject_type, Event.subject_id,
+                                           Event.area_code, Event.payload)
+                                    .where(Event.seq > since)).all(), key=repr),
+    }
+
+
+def test_many_runs_at_once_equal_runs_one_by_one(db: Session) -> None:
+    _paired_world(db)
+    start_checks(db, area_code=BUILDING_A1, source_kind="activation", source_id="12")
+    runs = [CheckRun(COMMUNITY_A1, "12"), CheckRun(DISTRICT, "13"), CheckRun(DISTRICT, "12"),
+            CheckRun(BUILDING_A1_2, "13")]
+    since = db.execute(select(func.max(Event.seq))).scalar_one()
+    outcomes = []
+    for path in ("one_by_one", "batched"):
+        with sequences_rewound(db):
+            savepoint = db.begin_nested()
+            if path == "one_by_one":
+                started = [start_checks(db, area_code=r.area_code, source_kind="activation",
+                                        source_id=r.source_id, clock=CLOCK) for r in runs]
+            else:
+                started = start_checks_many(db, runs=runs, source_kind="activation",
+                                            clock=CLOCK)
+            outcomes.append((started, _check_state(db, since)))
+            savepoint.rollback()
+    assert outcomes[0] == outcomes[1]
+    assert [(s.created, s.already) for s in outcomes[1][0]] == [(1, 1), (2, 0), (0, 2), (0, 1)]
+
+
+def test_many_runs_refuse_as_one_run_does(db: Session) -> None:
+    who = _paired_world(db)
+    before = counts(db)
+    with pytest.raises(PermissionDenied):
+        start_checks_many(db, principal=who["gw"], source_kind="manual",
+                          runs=[CheckRun(COMMUNITY_A1, "x")])
+    assert counts(db) == before

@@ -7,6 +7,7 @@ Callers commit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,16 +32,19 @@ from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
 from communitas.config import Settings
 from communitas.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from communitas.events import record_event
+from communitas.events import EventDraft, record_events
 from communitas.i18n import _
 from communitas.pagination import paginate
 from communitas.privacy import contains_private_data
 from communitas.schemas import Page
 
 __all__ = [
-    "Issuer", "approve_notice", "cancel_notice", "cap_shapes", "compose_notice", "cover_areas",
-    "covered_area_rows", "get_notice", "list_notices", "new_identifier", "notice_reads",
-    "readable", "relay_notice", "send_notice", "shape_covered_communities", "update_notice",
+    "Issuer", "approve_notice", "cancel_notice", "cap_shapes", "check_approval",
+    "check_follow_up", "check_sendable", "close_earlier", "compose_checks", "compose_notice",
+    "composed_notice", "cover_areas", "covered_area_rows", "event_draft", "follow_up_notice",
+    "get_notice", "list_notices", "new_identifier", "no_area_covered", "notice_circles",
+    "notice_polygons", "notice_reads", "readable", "relay_notice", "require_in",
+    "send_notice", "shape_covered_communities", "update_notice",
 ]
 
 
@@ -132,31 +136,53 @@ def cover_areas(session: Session, notice: Notice, covered: list[Area]) -> None:
     session.flush()
 
 
-def compose_notice(session: Session, *, principal: Principal, data: NoticeCreate,
-                   issuer: Issuer, clock: Clock | None = None) -> Notice:
-    """A draft notice over the named areas and the communities its shapes cover."""
+def compose_checks(principal: Principal, data: NoticeCreate, now: datetime) -> None:
+    """What compose refuses before it looks at any area."""
     require(principal, Permission.NOTICE_COMPOSE)
-    now = (clock or SystemClock()).now()
     if data.expires_at is not None and data.expires_at <= now:
         raise ValidationFailed(_("The notice would expire before it is sent"),
                                code="notice_expired", details={"field": "expires_at"})
-    polygons = [[list(p) for p in ring] for ring in data.polygons]
-    circles = [[c.lat, c.lon, c.radius_km] for c in data.circles]
-    covered = _named_areas(session, principal, data.area_codes, Permission.NOTICE_COMPOSE)
-    covered += shape_covered_communities(session, principal, cap_shapes(polygons, circles))
-    if not covered:
-        raise ValidationFailed(_("The notice covers no area in your scope"),
-                               code="no_area_covered", details={"field": "polygons"})
-    notice = Notice(
+
+
+def no_area_covered() -> ValidationFailed:
+    return ValidationFailed(_("The notice covers no area in your scope"),
+                            code="no_area_covered", details={"field": "polygons"})
+
+
+def composed_notice(principal: Principal, data: NoticeCreate, issuer: Issuer,
+                    now: datetime) -> Notice:
+    """The draft row of :func:`compose_notice`, not yet numbered or inserted."""
+    return Notice(
         identifier="",
         sender=issuer.sender, msg_type="Alert", status=data.status, scope=data.scope,
         state=NoticeState.DRAFT, source="composed", category=data.category,
         hazard=data.hazard, severity=data.severity, urgency=data.urgency,
         certainty=data.certainty, title_zh=data.title_zh, title_en=data.title_en,
         body_zh=data.body_zh, body_en=data.body_en, area_codes=list(dict.fromkeys(
-            data.area_codes)), polygons=polygons, circles=circles,
+            data.area_codes)), polygons=notice_polygons(data), circles=notice_circles(data),
         channels=list(dict.fromkeys(data.channels)), references=[], expires_at=data.expires_at,
         author=principal.actor, created_at=now)
+
+
+def notice_polygons(data: NoticeCreate) -> list[Any]:
+    return [[list(p) for p in ring] for ring in data.polygons]
+
+
+def notice_circles(data: NoticeCreate) -> list[Any]:
+    return [[c.lat, c.lon, c.radius_km] for c in data.circles]
+
+
+def compose_notice(session: Session, *, principal: Principal, data: NoticeCreate,
+                   issuer: Issuer, clock: Clock | None = None) -> Notice:
+    """A draft notice over the named areas and the communities its shapes cover."""
+    now = (clock or SystemClock()).now()
+    compose_checks(principal, data, now)
+    covered = _named_areas(session, principal, data.area_codes, Permission.NOTICE_COMPOSE)
+    covered += shape_covered_communities(session, principal, cap_shapes(
+        notice_polygons(data), notice_circles(data)))
+    if not covered:
+        raise no_area_covered()
+    notice = composed_notice(principal, data, issuer, now)
     _insert_numbered(session, notice, issuer.unit_code, now)
     cover_areas(session, notice, covered)
     _event(session, principal, notice, "notice.composed", clock,
@@ -164,12 +190,18 @@ def compose_notice(session: Session, *, principal: Principal, data: NoticeCreate
     return notice
 
 
+def event_draft(principal: Principal, notice: Notice, action: str,
+                **payload: Any) -> EventDraft:
+    """The event a notice step appends."""
+    return EventDraft(action, "notice", notice.id, payload={
+        "identifier": notice.identifier, "msg_type": notice.msg_type,
+        "status": notice.status, **payload}, actor=principal.actor)
+
+
 def _event(session: Session, principal: Principal, notice: Notice, action: str,
            clock: Clock | None, **payload: Any) -> None:
-    record_event(session, actor=principal.actor, action=action, subject_type="notice",
-                 subject_id=notice.id, clock=clock, payload={
-                     "identifier": notice.identifier, "msg_type": notice.msg_type,
-                     "status": notice.status, **payload})
+    record_events(session, actor=principal.actor, clock=clock,
+                  drafts=[event_draft(principal, notice, action, **payload)])
 
 
 def covered_area_rows(session: Session, notice_id: int) -> list[Area]:
@@ -180,8 +212,13 @@ def covered_area_rows(session: Session, notice_id: int) -> list[Area]:
 
 def _require_everywhere(session: Session, principal: Principal, notice: Notice,
                         permission: Permission) -> None:
+    require_in(principal, permission, covered_area_rows(session, notice.id))
+
+
+def require_in(principal: Principal, permission: Permission, covered: Sequence[Area]) -> None:
+    """The permission, and the permission in every area the notice covers."""
     require(principal, permission)
-    for area in covered_area_rows(session, notice.id):
+    for area in covered:
         require(principal, permission, area_path=area.path)
 
 
@@ -192,15 +229,20 @@ def _expect(notice: Notice, *states: NoticeState) -> None:
                        expected=" / ".join(s.value for s in states))
 
 
+def check_approval(principal: Principal, notice: Notice) -> None:
+    """A draft only; a public notice needs a second person, not its author."""
+    _expect(notice, NoticeState.DRAFT)
+    if notice.scope == "Public" and principal.actor == notice.author:
+        raise PermissionDenied(_("A public notice must be approved by a second person, not "
+                                 "its author"), code="two_person_rule")
+
+
 def approve_notice(session: Session, *, principal: Principal, notice_id: int,
                    clock: Clock | None = None) -> Notice:
     """Approve a draft; a public notice must be approved by someone other than its author."""
     notice = get_notice(session, notice_id=notice_id)
     _require_everywhere(session, principal, notice, Permission.NOTICE_APPROVE)
-    _expect(notice, NoticeState.DRAFT)
-    if notice.scope == "Public" and principal.actor == notice.author:
-        raise PermissionDenied(_("A public notice must be approved by a second person, not "
-                                 "its author"), code="two_person_rule")
+    check_approval(principal, notice)
     notice.state = NoticeState.APPROVED
     notice.approved_by, notice.approved_at = principal.actor, (clock or SystemClock()).now()
     session.flush()
@@ -208,16 +250,21 @@ def approve_notice(session: Session, *, principal: Principal, notice_id: int,
     return notice
 
 
+def check_sendable(notice: Notice, now: datetime) -> None:
+    """Approved, and not expired by now."""
+    _expect(notice, NoticeState.APPROVED)
+    if notice.expires_at is not None and notice.expires_at <= now:
+        raise ValidationFailed(_("The notice would expire before it is sent"),
+                               code="notice_expired", details={"field": "expires_at"})
+
+
 def send_notice(session: Session, *, principal: Principal, notice_id: int,
                 clock: Clock | None = None) -> dict[str, int]:
     """Send an approved notice: queue one delivery per recipient and channel; the counts."""
     notice = get_notice(session, notice_id=notice_id)
     _require_everywhere(session, principal, notice, Permission.NOTICE_COMPOSE)
-    _expect(notice, NoticeState.APPROVED)
     now = (clock or SystemClock()).now()
-    if notice.expires_at is not None and notice.expires_at <= now:
-        raise ValidationFailed(_("The notice would expire before it is sent"),
-                               code="notice_expired", details={"field": "expires_at"})
+    check_sendable(notice, now)
     notice.state, notice.sent_by, notice.sent_at = NoticeState.SENT, principal.actor, now
     if notice.references_notice_id is not None:
         _close_earlier(session, principal, notice, clock)
@@ -229,34 +276,53 @@ def send_notice(session: Session, *, principal: Principal, notice_id: int,
     return queued
 
 
+def close_earlier(principal: Principal, notice: Notice, earlier: Notice) -> EventDraft | None:
+    """A sent Cancel cancels what it references, an Update supersedes it; the event."""
+    if earlier.state not in (NoticeState.SENT, NoticeState.RECEIVED):
+        return None
+    cancel = notice.msg_type == "Cancel"
+    earlier.state = NoticeState.CANCELLED if cancel else NoticeState.SUPERSEDED
+    return event_draft(principal, earlier, "notice.cancelled" if cancel
+                       else "notice.superseded", by=notice.identifier)
+
+
 def _close_earlier(session: Session, principal: Principal, notice: Notice,
                    clock: Clock | None) -> None:
     earlier = get_notice(session, notice_id=notice.references_notice_id or 0)
-    if earlier.state in (NoticeState.SENT, NoticeState.RECEIVED):
-        cancel = notice.msg_type == "Cancel"
-        earlier.state = NoticeState.CANCELLED if cancel else NoticeState.SUPERSEDED
-        _event(session, principal, earlier, "notice.cancelled" if cancel
-               else "notice.superseded", clock, by=notice.identifier)
+    draft = close_earlier(principal, notice, earlier)
+    if draft is not None:
+        record_events(session, actor=principal.actor, drafts=[draft], clock=clock)
 
 
-def _follow_up(session: Session, principal: Principal, earlier: Notice, msg_type: str,
-               changes: dict[str, Any], issuer: Issuer, clock: Clock | None) -> Notice:
-    _require_everywhere(session, principal, earlier, Permission.NOTICE_COMPOSE)
+def check_follow_up(earlier: Notice, issuer: Issuer) -> None:
+    """Only a sent notice of our own sender can be updated or cancelled."""
     _expect(earlier, NoticeState.SENT)
     if earlier.sender != issuer.sender:
         raise Conflict(_("Only the sender of a notice may update or cancel it"),
                        code="not_our_notice")
-    now = (clock or SystemClock()).now()
+
+
+def follow_up_notice(principal: Principal, earlier: Notice, msg_type: str,
+                     changes: dict[str, Any], now: datetime) -> Notice:
+    """The draft Update or Cancel of ``earlier``, not yet numbered or inserted."""
     copied = {c.key: getattr(earlier, c.key) for c in Notice.__table__.columns
               if c.key not in ("id", "cap_xml")}
     assert earlier.sent_at is not None
     reference = format_reference(earlier.sender, earlier.identifier, earlier.sent_at)
-    notice = Notice(**{
+    return Notice(**{
         **copied, **changes, "identifier": "",
         "msg_type": msg_type, "state": NoticeState.DRAFT, "source": "composed",
         "references": [*earlier.references, reference], "references_notice_id": earlier.id,
         "author": principal.actor, "created_at": now, "approved_by": None,
         "approved_at": None, "sent_by": None, "sent_at": None})
+
+
+def _follow_up(session: Session, principal: Principal, earlier: Notice, msg_type: str,
+               changes: dict[str, Any], issuer: Issuer, clock: Clock | None) -> Notice:
+    _require_everywhere(session, principal, earlier, Permission.NOTICE_COMPOSE)
+    check_follow_up(earlier, issuer)
+    now = (clock or SystemClock()).now()
+    notice = follow_up_notice(principal, earlier, msg_type, changes, now)
     _insert_numbered(session, notice, issuer.unit_code, now)
     cover_areas(session, notice, covered_area_rows(session, earlier.id))
     _event(session, principal, notice, f"notice.{msg_type.lower()}_composed", clock,

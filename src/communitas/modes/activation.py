@@ -17,9 +17,8 @@ from communitas.modes.triggers import HAZARD_ALIASES
 
 __all__ = [
     "ACTIVE_LEVELS", "HAZARD_TEXT", "HOTLINE", "LEVEL_TEXT", "Candidate", "Filled", "PlanKey",
-    "Slot", "alert_scope", "alert_texts",
-    "assign_holders", "canonical_hazard", "due", "notice_channels", "notice_severity",
-    "pick_plan_level",
+    "Pool", "Slot", "alert_scope", "alert_texts", "assign_holders", "candidate_pools",
+    "canonical_hazard", "due", "notice_channels", "notice_severity", "pick_plan_level",
 ]
 
 # Modes that can carry a plan (normal carries none).
@@ -109,28 +108,59 @@ def _ancestors(path: str, stop: str) -> list[str]:
     return out
 
 
-def _nearest(candidates: Sequence[Candidate], slot_path: str, plan_path: str) -> list[Candidate]:
+class Pool:
+    """The candidates of one holder reference in choosing order, indexed by every area path
+    above them, so "who is inside this area" is a look-up, not a scan."""
+
+    def __init__(self, ordered: list[Candidate]) -> None:
+        self.ordered = ordered
+        self._within: dict[str, list[Candidate]] = {}
+        for cand in ordered:
+            parts = cand.path.strip("/").split("/")
+            for n in range(1, len(parts) + 1):
+                self._within.setdefault("/" + "/".join(parts[:n]) + "/", []).append(cand)
+
+    def within(self, scope: str) -> list[Candidate]:
+        """Candidates based in ``scope``'s subtree, in choosing order."""
+        if scope == "/":
+            return list(self.ordered)
+        return self._within.get(scope, [])
+
+
+def _nearest(pool: Pool, slot_path: str, plan_path: str) -> list[Candidate]:
     """Holders inside the slot, else inside each enclosing area up to the plan's area, else
     based exactly at an area above it (a street office, a district department)."""
     for scope in _ancestors(slot_path, plan_path):
-        inside = [c for c in candidates if c.path.startswith(scope)]
+        inside = pool.within(scope)
         if inside:
             return inside
-    above = sorted({c.path for c in candidates if plan_path.startswith(c.path)},
+    above = sorted({c.path for c in pool.ordered if plan_path.startswith(c.path)},
                    key=len, reverse=True)
-    return [c for c in candidates if above and c.path == above[0]]
+    return [c for c in pool.ordered if above and c.path == above[0]]
+
+
+def candidate_pools(candidates: Sequence[Candidate]) -> dict[str, Pool]:
+    """The candidates of each holder reference, in the order holders are chosen (accounts
+    before stand-ins, then from the top of the tree down)."""
+    grouped: dict[str, list[Candidate]] = {}
+    for cand in candidates:
+        grouped.setdefault(cand.match, []).append(cand)
+    return {ref: Pool(sorted(found, key=lambda c: (c.stand_in, len(c.path), c.path, c.code)))
+            for ref, found in grouped.items()}
 
 
 def assign_holders(slots: Sequence[Slot], candidates: Sequence[Candidate],
-                   plan_path: str) -> list[Filled]:
+                   plan_path: str, *, pools: dict[str, Pool] | None = None
+                   ) -> list[Filled]:
     """Fill each slot with ``count`` holders of its reference, nearest first; a holder takes
-    one slot of a role key at most, so a role left without candidates stays unstaffed."""
+    one slot of a role key at most, so a role left without candidates stays unstaffed.
+    ``pools`` is ``candidate_pools(candidates)``, for a caller filling many plans."""
+    pools = candidate_pools(candidates) if pools is None else pools
+    empty = Pool([])
     used: set[tuple[str, str, int]] = set()
     out = []
     for slot in slots:
-        ref = slot.role.default_holder
-        pool = sorted((c for c in candidates if c.match == ref),
-                      key=lambda c: (c.stand_in, len(c.path), c.path, c.code))
+        pool = pools.get(slot.role.default_holder, empty)
         filled = Filled(slot)
         for cand in _nearest(pool, slot.area_path, plan_path):
             if len(filled.holders) >= slot.role.count:

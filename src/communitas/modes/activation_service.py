@@ -16,6 +16,7 @@ notice). The mode switch itself stands — a broken plan must not lose a warning
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -216,14 +217,18 @@ def _start(session: Session, starts: list[tuple[Area, ResponsePlan, Mode, str]],
 def _contexts(session: Session, rows: list[Activation],
               starts: list[tuple[Area, ResponsePlan, Mode, str]],
               expires: datetime | None) -> list[Activating]:
-    docs = [plan_service.plan_document(plan) for _a, plan, _m, _h in starts]
+    parsed = {plan.id: plan_service.plan_document(plan) for _a, plan, _m, _h in starts}
+    docs = [parsed[plan.id] for _a, plan, _m, _h in starts]  # read-only: shared per plan
     per = {r.per for doc in docs for r in doc.roles} | {"community"}
     top = min((a for a, _p, _m, _h in starts), key=lambda a: a.depth)
     pool = subtree_areas(session, _root_of(session, [a for a, *_rest in starts], top),
                          [p for p in per if p != "plan"])
+    pool.sort(key=lambda a: a.path)
+    paths = [a.path for a in pool]
     contexts = []
     for row, (area, _plan, _mode, _hazard), doc in zip(rows, starts, docs, strict=True):
-        inside = [a for a in pool if a.path.startswith(area.path)]
+        low, high = area.subtree_bounds()  # the subtree is a range of sorted paths
+        inside = pool[bisect_left(paths, low):bisect_left(paths, high)]
         slot_areas = {"plan": [area]} | {
             p: [a for a in inside if a.kind.value == p] for p in per if p != "plan"}
         contexts.append(Activating(row=row, area=area, plan=doc, plan_path=area.path,
@@ -330,18 +335,19 @@ def _stand_down(session: Session, endings: list[tuple[Activation, ResponsePlan |
 
 def send_due_alerts(session: Session, *, clock: Clock | None = None) -> list[int]:
     """Send the plan alerts whose ``send_at`` has come (the scheduler runs this each minute)."""
-    from communitas.alerts import notice_service as notices
+    from communitas.alerts import notice_batch
 
     clock = clock or SystemClock()
-    due = session.execute(select(ActivationItem).join(
+    due = list(session.execute(select(ActivationItem).join(
         Activation, Activation.id == ActivationItem.activation_id).where(
         ActivationItem.kind == ItemKind.ALERT, ActivationItem.state == "scheduled",
         ActivationItem.due_at <= clock.now(),
-        Activation.status == ActivationStatus.ACTIVE).order_by(ActivationItem.id)).scalars()
-    sent = []
+        Activation.status == ActivationStatus.ACTIVE).order_by(ActivationItem.id)).scalars())
+    if not due:
+        return []
+    sent = [item.ref_id for item in due]
+    notice_batch.send_notices(session, principal=ACTIVATION, notice_ids=sent, clock=clock)
     for item in due:
-        notices.send_notice(session, principal=ACTIVATION, notice_id=item.ref_id, clock=clock)
         item.state = "sent"
-        sent.append(item.ref_id)
     session.flush()
     return sent

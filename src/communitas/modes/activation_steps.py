@@ -11,31 +11,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from communitas.alerts import notice_batch
 from communitas.alerts import notice_service as notices
+from communitas.alerts.models import Notice, NoticeState
+from communitas.alerts.notice_batch import Composing
 from communitas.alerts.schemas import NoticeCancel, NoticeCreate
 from communitas.areas.codes import AreaKind
 from communitas.areas.models import Area
 from communitas.auth.permissions import Principal
 from communitas.auth.roles import Role
 from communitas.clock import Clock
-from communitas.community.checks import start_checks
+from communitas.community.checks import CheckRun, start_checks_many
 from communitas.config import get_settings
+from communitas.db import IN_CHUNK, rows_by_id
+from communitas.dispatch import cancel_batch
 from communitas.dispatch.acceptance import Pending, accept_submissions
+from communitas.dispatch.cancel_batch import RequestCancel
 from communitas.dispatch.intake_lookups import IntakeLookups
 from communitas.dispatch.models import RequesterKind, ResourceRequest
 from communitas.dispatch.routing import Level
 from communitas.dispatch.schemas import ItemsLine, PeopleLine, RequestCreate
 from communitas.dispatch.service import DispatchPolicy, log_draft
-from communitas.dispatch.triage import (
-    RoutingMemo,
-    cancel_request,
-    place_in_queue,
-    route_request,
-)
+from communitas.dispatch.triage import RoutingMemo, place_in_queue, route_request
 from communitas.errors import CommunitasError
 from communitas.events import EventDraft, record_events
 from communitas.modes import activation as rules
@@ -74,7 +76,7 @@ class Activating:
     slot_areas: dict[str, list[Area]]  # per → the areas of its slots
     expires_at: datetime | None
     filled: list[rules.Filled] = field(default_factory=list)
-    items: list[ActivationItem] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)  # activation_items rows
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -87,6 +89,12 @@ class Ending:
 
 Step = Callable[[Session, list[Activating], Clock], None]
 EndStep = Callable[[Session, list[Ending], Clock], None]
+
+
+def _item(act: Activating, kind: ItemKind, ref_id: int, code: str, due_at: datetime | None,
+          state: str = "issued") -> dict[str, Any]:
+    return {"activation_id": act.row.id, "kind": kind, "ref_id": ref_id, "code": code,
+            "due_at": due_at, "state": state}
 
 
 def _both(zh: str, en: str, limit: int = 200) -> str:
@@ -104,17 +112,19 @@ def assign_roles(session: Session, batch: list[Activating], clock: Clock) -> Non
     root = _common_root(session, batch)
     ancestors = [int(p) for p in root.path.strip("/").split("/") if p][:-1]
     pool = candidates(session, root, ancestors, refs)
+    pools = rules.candidate_pools(pool)
     now = clock.now()
+    rows: list[dict[str, Any]] = []
     for act in batch:
         slots = [rules.Slot(role, area.code, area.path) for role in act.plan.roles
                  for area in act.slot_areas[role.per]]
-        act.filled = rules.assign_holders(slots, pool, act.plan_path)
-        rows = [_role_row(act.row, f.slot, h, now) for f in act.filled for h in f.holders]
+        act.filled = rules.assign_holders(slots, pool, act.plan_path, pools=pools)
+        rows += [_role_row(act.row, f.slot, h, now) for f in act.filled for h in f.holders]
         rows += [_role_row(act.row, f.slot, None, now) for f in act.filled if not f.holders]
-        session.add_all(rows)
         act.counts["roles_filled"] = sum(1 for f in act.filled if f.holders)
         act.counts["roles_unstaffed"] = sum(1 for f in act.filled if not f.holders)
-    session.flush()
+    if rows:
+        session.execute(insert(ActivationRole), rows)
 
 
 def _common_root(session: Session, batch: list[Activating]) -> Area:
@@ -132,16 +142,17 @@ def _common_root(session: Session, batch: list[Activating]) -> Area:
 
 
 def _role_row(row: Activation, slot: rules.Slot, holder: rules.Candidate | None,
-              now: datetime) -> ActivationRole:
-    return ActivationRole(
-        activation_id=row.id, role_key=slot.role.key.value, title_zh=slot.role.title.zh,
-        title_en=slot.role.title.en, slot_code=slot.area_code,
-        holder_ref=slot.role.default_holder,
-        holder_kind=holder.kind if holder else None, holder_code=holder.code if holder else None,
-        user_id=holder.id if holder and holder.kind == "user" else None,
-        person_id=holder.id if holder and holder.kind == "person" else None,
-        organisation_id=holder.id if holder and holder.kind == "organisation" else None,
-        assigned_at=now if holder else None)
+              now: datetime) -> dict[str, Any]:
+    return {
+        "activation_id": row.id, "role_key": slot.role.key.value,
+        "title_zh": slot.role.title.zh, "title_en": slot.role.title.en,
+        "slot_code": slot.area_code, "holder_ref": slot.role.default_holder,
+        "holder_kind": holder.kind if holder else None,
+        "holder_code": holder.code if holder else None,
+        "user_id": holder.id if holder and holder.kind == "user" else None,
+        "person_id": holder.id if holder and holder.kind == "person" else None,
+        "organisation_id": holder.id if holder and holder.kind == "organisation" else None,
+        "assigned_at": now if holder else None, "released_at": None}
 
 
 # --- tasks ----------------------------------------------------------------------------------
@@ -167,8 +178,7 @@ def issue_tasks(session: Session, batch: list[Activating], clock: Clock) -> None
                 owners.append((act, task.code))
     made = tasks.create_tasks(session, principal=ACTIVATION, items=items, clock=clock)
     for (act, code), task_row in zip(owners, made, strict=True):
-        act.items.append(ActivationItem(activation_id=act.row.id, kind=ItemKind.TASK,
-                                        ref_id=task_row.id, code=code, due_at=task_row.due_at))
+        act.items.append(_item(act, ItemKind.TASK, task_row.id, code, task_row.due_at))
         act.counts["tasks"] = act.counts.get("tasks", 0) + 1
 
 
@@ -209,8 +219,7 @@ def request_prepositioning(session: Session, batch: list[Activating], clock: Clo
             raise outcome
     rows = [o for o in outcomes if not isinstance(o, CommunitasError)]
     for (act, code, needed), row in zip(owners, rows, strict=True):
-        act.items.append(ActivationItem(activation_id=act.row.id, kind=ItemKind.REQUEST,
-                                        ref_id=row.id, code=code, due_at=needed))
+        act.items.append(_item(act, ItemKind.REQUEST, row.id, code, needed))
         act.counts["requests"] = act.counts.get("requests", 0) + 1
 
 
@@ -233,10 +242,17 @@ def route_prepositioning(session: Session, *, clock: Clock, limit: int = 500) ->
     """Route activation requests not yet routed to the lowest level whose stock can meet
     them, as triage does but never merging them into another request (a plan's
     pre-positioning is its own to cancel). The scheduler runs it every few seconds."""
+    # Most runs find nothing: the untriaged requests (an index range, usually empty) are
+    # looked at before the activation items (a scan of them all).
+    if session.execute(select(ResourceRequest.id).where(
+            ResourceRequest.triaged_at.is_(None)).limit(1)).first() is None:
+        return []
     ids = select(ActivationItem.ref_id).where(ActivationItem.kind == ItemKind.REQUEST)
     rows = list(session.execute(select(ResourceRequest).where(
         ResourceRequest.id.in_(ids), ResourceRequest.triaged_at.is_(None))
         .order_by(ResourceRequest.id).limit(limit)).scalars())
+    if not rows:
+        return []
     now, policy = clock.now(), DispatchPolicy()
     memo = RoutingMemo()  # routing moves no stock: places and stock looked up once per area
     drafts: list[EventDraft] = []  # one events INSERT for the batch
@@ -278,49 +294,54 @@ def issuer_for(area: Area) -> notices.Issuer:
 
 def queue_alerts(session: Session, batch: list[Activating], clock: Clock) -> None:
     """Compose each plan alert as a notice, approve it on the plan's authority, and send it
-    now (its deliveries queued in the outbox) or keep it for its ``send_at``."""
+    now (its deliveries queued in the outbox) or keep it for its ``send_at``: the notice
+    services' rules, a step at a time for the whole batch."""
     now = clock.now()
+    composing: list[Composing] = []
+    owners: list[tuple[Activating, str, datetime]] = []
     for act in batch:
         issuer = issuer_for(act.area)
-        approver = plan_approver(act.row)
         for alert in act.plan.alerts:
             texts = rules.alert_texts(alert, act.plan, area_name=(act.area.name_zh,
                                                                  act.area.name_en),
                                       level=act.row.level, at=act.row.activated_at)
-            notice = notices.compose_notice(session, principal=ACTIVATION, issuer=issuer,
-                                            clock=clock, data=NoticeCreate.model_validate({
+            composing.append(Composing(issuer=issuer, data=NoticeCreate.model_validate({
                 "hazard": act.row.hazard, "severity": rules.notice_severity(act.row.level),
                 "urgency": "Immediate", "scope": rules.alert_scope(alert),
                 "area_codes": [act.area.code], "channels": rules.notice_channels(alert),
-                "expires_at": act.expires_at, **texts}))
-            notices.approve_notice(session, principal=approver, notice_id=notice.id,
-                                   clock=clock)
-            at = rules.due(act.row.activated_at, alert.send_at)
-            state = "scheduled"
-            if at <= now:
-                notices.send_notice(session, principal=ACTIVATION, notice_id=notice.id,
-                                    clock=clock)
-                state = "sent"
-            act.items.append(ActivationItem(activation_id=act.row.id, kind=ItemKind.ALERT,
-                                            ref_id=notice.id, code=alert.code, due_at=at,
-                                            state=state))
-            act.counts["alerts"] = act.counts.get("alerts", 0) + 1
+                "expires_at": act.expires_at, **texts})))
+            owners.append((act, alert.code, rules.due(act.row.activated_at, alert.send_at)))
+    if not composing:
+        return
+    made = notice_batch.compose_notices(session, principal=ACTIVATION, items=composing,
+                                        clock=clock)
+    approvers = {id(act): plan_approver(act.row) for act in batch}
+    notice_batch.approve_notices(session, clock=clock, approvals=[
+        (notice.id, approvers[id(act)]) for notice, (act, _c, _a) in zip(made, owners,
+                                                                          strict=True)])
+    notice_batch.send_notices(session, principal=ACTIVATION, clock=clock, notice_ids=[
+        notice.id for notice, (_act, _c, at) in zip(made, owners, strict=True) if at <= now])
+    for notice, (act, code, at) in zip(made, owners, strict=True):
+        act.items.append(_item(act, ItemKind.ALERT, notice.id, code, at,
+                               "sent" if at <= now else "scheduled"))
+        act.counts["alerts"] = act.counts.get("alerts", 0) + 1
 
 
 def save_items(session: Session, batch: list[Activating], clock: Clock) -> None:
-    session.add_all([item for act in batch for item in act.items])
-    session.flush()
+    rows = [item for act in batch for item in act.items]
+    if rows:
+        session.execute(insert(ActivationItem), rows)
 
 
 def start_neighbour_checks(session: Session, batch: list[Activating], clock: Clock) -> None:
     """Check-on-your-neighbour tasks for the community's mutual-aid pairs (docs/mutual-aid.md);
     issued per community activation, so a street's plan does not issue them twice."""
-    for act in batch:
-        if act.area.kind is not AreaKind.COMMUNITY:
-            continue
-        started = start_checks(session, area_code=act.area.code, source_kind="activation",
-                               source_id=str(act.row.id), principal=ACTIVATION, clock=clock)
-        act.counts["neighbour_checks"] = started.created
+    communities = [act for act in batch if act.area.kind is AreaKind.COMMUNITY]
+    started = start_checks_many(session, source_kind="activation", principal=ACTIVATION,
+                                clock=clock, runs=[CheckRun(act.area.code, str(act.row.id))
+                                                   for act in communities])
+    for act, result in zip(communities, started, strict=True):
+        act.counts["neighbour_checks"] = result.created
 
 
 ACTIVATION_STEPS: list[Step] = [assign_roles, issue_tasks, request_prepositioning,
@@ -329,10 +350,17 @@ ACTIVATION_STEPS: list[Step] = [assign_roles, issue_tasks, request_prepositionin
 
 # --- stand-down -----------------------------------------------------------------------------
 
-def _items(session: Session, ending: Ending, kind: ItemKind) -> list[ActivationItem]:
-    return list(session.execute(select(ActivationItem).where(
-        ActivationItem.activation_id == ending.row.id, ActivationItem.kind == kind)
-        .order_by(ActivationItem.id)).scalars())
+def _items(session: Session, batch: list[Ending], kind: ItemKind
+           ) -> dict[int, list[ActivationItem]]:
+    """Activation id → its items of ``kind`` in id order, for the whole batch."""
+    found: dict[int, list[ActivationItem]] = {e.row.id: [] for e in batch}
+    ids = sorted(found)
+    for start in range(0, len(ids), IN_CHUNK):
+        for item in session.execute(select(ActivationItem).where(
+                ActivationItem.activation_id.in_(ids[start:start + IN_CHUNK]),
+                ActivationItem.kind == kind).order_by(ActivationItem.id)).scalars():
+            found[item.activation_id].append(item)
+    return found
 
 
 def close_tasks(session: Session, batch: list[Ending], clock: Clock) -> None:
@@ -346,50 +374,64 @@ def close_tasks(session: Session, batch: list[Ending], clock: Clock) -> None:
 def cancel_requests(session: Session, batch: list[Ending], clock: Clock) -> None:
     """Pre-positioning not yet delivered is cancelled: committed stock goes back to its
     holding. Delivered stock stays where it was taken (returning it is a new request)."""
+    items = _items(session, batch, ItemKind.REQUEST)
+    ids = sorted({i.ref_id for found in items.values() for i in found})
+    open_ids: dict[int, str] = {}
+    for start in range(0, len(ids), IN_CHUNK):
+        open_ids.update(session.execute(select(ResourceRequest.id, ResourceRequest.reference)
+                                        .where(ResourceRequest.id.in_(ids[start:start + IN_CHUNK]),
+                                               ResourceRequest.status.in_(OPEN_REQUESTS))).all())
+    cancels: list[RequestCancel] = []
     for ending in batch:
-        ids = [i.ref_id for i in _items(session, ending, ItemKind.REQUEST)]
-        rows = session.execute(select(ResourceRequest.reference).where(
-            ResourceRequest.id.in_(ids), ResourceRequest.status.in_(OPEN_REQUESTS))
-            .order_by(ResourceRequest.id)).scalars().all() if ids else []
-        for reference in rows:
-            cancel_request(session, principal=ACTIVATION, reference=reference, token=None,
-                           reason=ending.reason, clock=clock)
-        ending.counts["requests_cancelled"] = len(rows)
+        mine = sorted({i.ref_id for i in items[ending.row.id]} & set(open_ids))
+        cancels += [RequestCancel(open_ids[i], ending.reason) for i in mine]
+        ending.counts["requests_cancelled"] = len(mine)
+    if cancels:
+        cancel_batch.cancel_requests(session, principal=ACTIVATION, items=cancels,
+                                     clock=clock)
 
 
 def cancel_alerts(session: Session, batch: list[Ending], clock: Clock) -> None:
     """Sent alerts get a CAP Cancel (pre-approved like the alert); scheduled ones are
     withdrawn before they go out."""
+    items = _items(session, batch, ItemKind.ALERT)
+    sent_ids = sorted({i.ref_id for found in items.values() for i in found if i.state == "sent"})
+    still_sent = {n.id for n in rows_by_id(session, Notice, sent_ids).values()
+                  if n.state is NoticeState.SENT}
+    areas = rows_by_id(session, Area, [e.row.area_id for e in batch])
+    cancelling: list[notice_batch.Cancelling] = []
+    approvers: list[Principal] = []
     for ending in batch:
-        area = session.get_one(Area, ending.row.area_id)
+        issuer = issuer_for(areas[ending.row.area_id])
         cancelled = withdrawn = 0
-        for item in _items(session, ending, ItemKind.ALERT):
+        for item in items[ending.row.id]:
             if item.state == "scheduled":
                 item.state, withdrawn = "withdrawn", withdrawn + 1
-            elif item.state == "sent" and _still_sent(session, item.ref_id):
-                cancel = notices.cancel_notice(
-                    session, principal=ACTIVATION, notice_id=item.ref_id, clock=clock,
-                    issuer=issuer_for(area), data=NoticeCancel(note=ending.reason[:500]))
-                notices.approve_notice(session, principal=plan_approver(ending.row),
-                                       notice_id=cancel.id, clock=clock)
-                notices.send_notice(session, principal=ACTIVATION, notice_id=cancel.id,
-                                    clock=clock)
+            elif item.state == "sent" and item.ref_id in still_sent:
+                cancelling.append(notice_batch.Cancelling(
+                    notice_id=item.ref_id, issuer=issuer,
+                    data=NoticeCancel(note=ending.reason[:500])))
+                approvers.append(plan_approver(ending.row))
                 item.state, cancelled = "cancelled", cancelled + 1
         ending.counts["alerts_cancelled"], ending.counts["alerts_withdrawn"] = \
             cancelled, withdrawn
-
-
-def _still_sent(session: Session, notice_id: int) -> bool:
-    return notices.get_notice(session, notice_id=notice_id).state.value == "sent"
+    if not cancelling:
+        return
+    made = notice_batch.cancel_notices(session, principal=ACTIVATION, items=cancelling,
+                                       clock=clock)
+    notice_batch.approve_notices(session, clock=clock, approvals=[
+        (cancel.id, who) for cancel, who in zip(made, approvers, strict=True)])
+    notice_batch.send_notices(session, principal=ACTIVATION, clock=clock,
+                              notice_ids=[cancel.id for cancel in made])
 
 
 def release_roles(session: Session, batch: list[Ending], clock: Clock) -> None:
-    now = clock.now()
-    for ending in batch:
-        for role in session.execute(select(ActivationRole).where(
-                ActivationRole.activation_id == ending.row.id,
-                ActivationRole.released_at.is_(None))).scalars():
-            role.released_at = now
+    ids = sorted(e.row.id for e in batch)
+    for start in range(0, len(ids), IN_CHUNK):
+        session.execute(update(ActivationRole).where(
+            ActivationRole.activation_id.in_(ids[start:start + IN_CHUNK]),
+            ActivationRole.released_at.is_(None)).values(released_at=clock.now()),
+            execution_options={"synchronize_session": False})
     session.flush()
 
 
