@@ -63,6 +63,7 @@ __all__ = [
 # for what it does; the person or trigger that switched the mode needed mode.set only.
 ACTIVATION = Principal(username="system:activation", role=Role.PLATFORM_ADMIN, scope_path="/")
 OPEN_REQUESTS = ("submitted", "verified", "approved", "committed", "in_transit")
+ROUTABLE = ("submitted", "verified", "approved")  # pre-positioning not yet committed
 
 
 @dataclass
@@ -255,14 +256,16 @@ def route_prepositioning(session: Session, *, clock: Clock, limit: int = 500) ->
         return []
     now, policy = clock.now(), DispatchPolicy()
     memo = RoutingMemo()  # routing moves no stock: places and stock looked up once per area
+    on = resources.today(clock)
+    memo.prepare(session, [r for r in rows if r.status.value in ROUTABLE], on)
     drafts: list[EventDraft] = []  # one events INSERT for the batch
     for request in rows:
         request.triaged_at = now
-        if request.status.value not in ("submitted", "verified", "approved"):
+        if request.status.value not in ROUTABLE:
             continue
         place = memo.place(session, request.area_id)
-        decision = route_request(session, request, place, floor=Level.COMMUNITY,
-                                 on=resources.today(clock), memo=memo)
+        decision = route_request(session, request, place, floor=Level.COMMUNITY, on=on,
+                                 memo=memo)
         place_in_queue(session, request, decision, place, now=now, policy=policy)
         drafts.append(log_draft(request, area_code=place.area.code, by="staff",
                                 action="request.queued", now=now,
