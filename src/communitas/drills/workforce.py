@@ -121,18 +121,30 @@ class Workforce:
 
     def on_round(self, session: Session, event: Any) -> None:
         """Everything due by now, each phase in its own savepoint: a refusal undoes only
-        that phase (and is counted), never the timers' other work or an earlier phase."""
+        that phase (and is counted), never the timers' other work or an earlier phase. A
+        phase with nothing due is skipped without a savepoint (an empty round costs one
+        ``max(id)`` read)."""
         minute = float(event.minute)
-        phases: list[Callable[[], None]] = [
-            lambda: self._discover(session, minute), lambda: self._answer(session, minute)]
-        phases += [partial(self._step, session, action, minute) for action in _STEPS]
-        for phase in phases:
-            try:
-                with session.begin_nested():
-                    phase()
-            except CommunitasError as exc:
-                key = f"workforce:{exc.code}"
-                self.drill.refusals[key] = self.drill.refusals.get(key, 0) + 1
+        if self._new_tasks(session):
+            self._phase(session, lambda: self._discover(session, minute))
+        if self.replies and self.replies[0].at <= minute:
+            self._phase(session, lambda: self._answer(session, minute))
+        for action in _STEPS:
+            due = self._due(action, minute)
+            if due:
+                self._phase(session, partial(self._step, session, action, minute, due))
+
+    def _phase(self, session: Session, phase: Callable[[], None]) -> None:
+        try:
+            with session.begin_nested():
+                phase()
+        except CommunitasError as exc:
+            key = f"workforce:{exc.code}"
+            self.drill.refusals[key] = self.drill.refusals.get(key, 0) + 1
+
+    def _new_tasks(self, session: Session) -> bool:
+        newest = session.execute(select(func.max(Task.id))).scalar()
+        return newest is not None and int(newest) > self.last_id
 
     def _minute(self, at: datetime) -> float:
         return (at - self.drill.clock.start).total_seconds() / 60
@@ -281,10 +293,8 @@ class Workforce:
                     and j.done_at is not None and j.done_at <= minute]
         return [j for j in jobs if j.done is not None and j.verified is None and j.done < minute]
 
-    def _step(self, session: Session, action: Action, minute: float) -> None:
-        due = sorted(self._due(action, minute), key=lambda j: j.task_id)
-        if not due:
-            return
+    def _step(self, session: Session, action: Action, minute: float, due: list[_Job]) -> None:
+        due = sorted(due, key=lambda j: j.task_id)
         statuses = self._statuses(session, [j.task_id for j in due])
         ready = []
         for job in due:

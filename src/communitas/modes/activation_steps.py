@@ -367,11 +367,11 @@ def _items(session: Session, batch: list[Ending], kind: ItemKind
 
 
 def close_tasks(session: Session, batch: list[Ending], clock: Clock) -> None:
-    for ending in batch:
-        closed = tasks.stand_down(session, principal=ACTIVATION, source_kind="activation",
-                                  source_id=str(ending.row.id), reason=ending.reason,
-                                  clock=clock)
-        ending.counts["tasks_closed"] = len(closed)
+    closed = tasks.stand_down_many(
+        session, principal=ACTIVATION, source_kind="activation",
+        origins=[(str(ending.row.id), ending.reason) for ending in batch], clock=clock)
+    for ending, tasks_closed in zip(batch, closed, strict=True):
+        ending.counts["tasks_closed"] = len(tasks_closed)
 
 
 def cancel_requests(session: Session, batch: list[Ending], clock: Clock) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from communitas.auth.permissions import Principal, area_range, require
@@ -113,10 +114,12 @@ def create_callouts(session: Session, *, principal: Principal,
         result.append(callout)
     session.add_all([callout for callout, _t, _c in made])
     session.flush()
-    session.add_all([CallOutInvitation(
-        callout_id=callout.id, person_id=c.person_id, status=IS.INVITED, invited_at=now,
-        distance_km=round(km, 3) if km is not None else None, hours=0.0)
-        for callout, _task, chosen in made for c, km in chosen])
+    rows = [{"callout_id": callout.id, "person_id": c.person_id, "status": IS.INVITED,
+             "invited_at": now, "distance_km": round(km, 3) if km is not None else None,
+             "hours": 0.0, "responded_at": None}
+            for callout, _task, chosen in made for c, km in chosen]
+    if rows:  # one multi-row INSERT; nothing here reads the invitations back as objects
+        session.execute(insert(CallOutInvitation), rows)
     record_events(session, actor=principal.actor, clock=clock, drafts=[EventDraft(
         "callout.created", "callout", callout.id, refs[task.area_id][0], {
             "task_id": task.id, "head_count": callout.head_count, "skill": callout.skill,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 
 from communitas.actors.kinds import Availability
 
@@ -37,12 +38,26 @@ def available_at(window: Availability | None, when: datetime) -> bool:
     return False
 
 
+_Radians = tuple[float, float, float]  # lon, lat in radians, cos(lat)
+
+
+@lru_cache(maxsize=65536)
+def _radians(point: tuple[float, float]) -> _Radians:
+    lon, lat = math.radians(point[0]), math.radians(point[1])
+    return lon, lat, math.cos(lat)
+
+
+def _haversine(a: _Radians, b: _Radians) -> float:
+    lon1, lat1, cos1 = a
+    lon2, lat2, cos2 = b
+    h = (math.sin((lat2 - lat1) / 2) ** 2
+         + cos1 * cos2 * math.sin((lon2 - lon1) / 2) ** 2)
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance between two (lon, lat) points, in kilometres."""
-    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
-    h = (math.sin((lat2 - lat1) / 2) ** 2
-         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+    return _haversine(_radians(a), _radians(b))
 
 
 @dataclass(frozen=True)
@@ -73,12 +88,6 @@ def _qualified(candidate: Candidate, criteria: Criteria) -> bool:
     return expires is None or expires >= criteria.at.astimezone(BEIJING).date()
 
 
-def _distance(candidate: Candidate, criteria: Criteria) -> float | None:
-    if candidate.home is None or criteria.place is None:
-        return None
-    return distance_km(candidate.home, criteria.place)
-
-
 def select(candidates: list[Candidate], criteria: Criteria, count: int
            ) -> list[tuple[Candidate, float | None]]:
     """Up to ``count`` qualifying candidates, nearest first, with their distance in km.
@@ -87,14 +96,20 @@ def select(candidates: list[Candidate], criteria: Criteria, count: int
     one, such candidates come after everyone with a known distance.
     """
     chosen: list[tuple[Candidate, float | None]] = []
+    free: dict[Availability | None, bool] = {}  # the window rule, once per window
+    place = _radians(criteria.place) if criteria.place is not None else None
     for candidate in candidates:
         if criteria.skill is not None and criteria.skill not in candidate.skills:
             continue
-        if not available_at(candidate.availability, criteria.at):
+        window = candidate.availability
+        if window not in free:
+            free[window] = available_at(window, criteria.at)
+        if not free[window]:
             continue
         if not _qualified(candidate, criteria):
             continue
-        km = _distance(candidate, criteria)
+        km = (None if candidate.home is None or place is None
+              else _haversine(_radians(candidate.home), place))
         if criteria.max_km is not None and (km is None or km > criteria.max_km):
             continue
         chosen.append((candidate, km))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, false, insert, or_, select
 from sqlalchemy.orm import Session
 
 from communitas.areas.models import Area
@@ -40,7 +40,7 @@ from communitas.tasks.views import task_reads
 
 __all__ = [
     "add_note", "create_tasks", "get_task", "is_assignee", "list_tasks", "read_task",
-    "stand_down", "task_area", "tick", "transition", "update_task",
+    "stand_down", "stand_down_many", "task_area", "tick", "transition", "update_task",
 ]
 
 # Generic transitions a sweep building accepts; the rest go through tasks.sweeps.
@@ -95,14 +95,20 @@ def create_tasks(
                                           if i.assignee_person_code], "assignee_person_code")
     orgs = lookups.org_ids(session, [i.assignee_org_code for i in items
                                      if i.assignee_org_code], "assignee_org_code")
-    tasks = [_new_task(item, areas[item.area_code].id, people, orgs, principal, now, sweep_id)
-             for item in items]
-    session.add_all(tasks)
-    session.flush()
-    session.add_all([ChecklistItem(task_id=task.id, position=n, text=text, done=False)
-                     for task, item in zip(tasks, items, strict=True)
-                     for n, text in enumerate(item.checklist, start=1)])
-    session.flush()
+    if not items:
+        return []
+    # Set-based: one multi-row INSERT … RETURNING for the tasks (rows come back in the
+    # order given, as persistent Task objects), one multi-row INSERT for their checklists.
+    tasks = list(session.execute(
+        insert(Task).returning(Task, sort_by_parameter_order=True),
+        [_task_row(item, areas[item.area_code].id, people, orgs, principal, now, sweep_id)
+         for item in items]).scalars())
+    checklist = [{"task_id": task.id, "position": n, "text": text, "done": False,
+                  "ticked_by": None, "ticked_at": None}
+                 for task, item in zip(tasks, items, strict=True)
+                 for n, text in enumerate(item.checklist, start=1)]
+    if checklist:
+        session.execute(insert(ChecklistItem), checklist)
     record_events(session, actor=principal.actor, clock=clock, drafts=[
         _draft(task, item.area_code, "created", {
             "title": task.title, "priority": task.priority, "status": task.status.value,
@@ -115,19 +121,23 @@ def create_tasks(
     return tasks
 
 
-def _new_task(item: TaskCreate, area_id: int, people: dict[str, int], orgs: dict[str, int],
-              principal: Principal, now: datetime, sweep_id: int | None) -> Task:
+def _task_row(item: TaskCreate, area_id: int, people: dict[str, int], orgs: dict[str, int],
+              principal: Principal, now: datetime, sweep_id: int | None) -> dict[str, Any]:
+    """The columns of one new task (every column named, so the rows insert as one batch)."""
     person = people.get(item.assignee_person_code or "")
     org = orgs.get(item.assignee_org_code or "")
     assigned = person is not None or org is not None
-    return Task(
+    return dict(
         title=item.title, description=item.description, priority=item.priority,
         due_at=item.due_at, area_id=area_id,
         lon=item.point.lon if item.point else None, lat=item.point.lat if item.point else None,
         status=TaskStatus.ASSIGNED if assigned else TaskStatus.OPEN,
         assignee_person_id=person, assignee_org_id=org, assigned_at=now if assigned else None,
-        source_kind=item.source_kind, source_id=item.source_id, created_by=principal.actor,
-        created_at=now, sweep_id=sweep_id)
+        source_kind=item.source_kind, source_id=item.source_id, reason=None,
+        created_by=principal.actor, created_at=now, accepted_at=None, started_at=None,
+        done_at=None, done_by=None, verified_at=None, verified_by=None, closed_at=None,
+        sweep_id=sweep_id, holder_person_id=None, hold_expires_at=None,
+        swept_by_person_id=None)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -289,25 +299,46 @@ def stand_down(session: Session, *, principal: Principal, source_kind: str, sour
 
     Done tasks stay done (their verification is still owed); nothing else is touched.
     """
-    tasks = list(session.execute(select(Task).where(
-        Task.source_kind == source_kind, Task.source_id == source_id,
-        Task.status.in_([s.value for s in ACTIVE])).order_by(Task.id).with_for_update()
-    ).scalars())
-    refs = lookups.area_refs(session, [t.area_id for t in tasks])
-    for area_id in {t.area_id for t in tasks}:
+    return stand_down_many(session, principal=principal, source_kind=source_kind,
+                           origins=[(source_id, reason)], clock=clock)[0]
+
+
+def stand_down_many(session: Session, *, principal: Principal, source_kind: str,
+                    origins: Sequence[tuple[str, str]], clock: Clock | None = None
+                    ) -> list[list[Task]]:
+    """:func:`stand_down` for many origins (source id, reason) at once: the tasks closed for
+    each, in the order given. Same rule, rows and events as one call per origin in that
+    order (tasks by id within an origin); one locked read and one ``record_events`` call.
+    All or nothing: a refusal for any origin's area raises before anything changes."""
+    wanted = list(dict.fromkeys(source_id for source_id, _reason in origins))
+    by_source: dict[str, list[Task]] = {source_id: [] for source_id in wanted}
+    for start in range(0, len(wanted), lookups.CHUNK):
+        for task in session.execute(select(Task).where(
+                Task.source_kind == source_kind,
+                Task.source_id.in_(wanted[start:start + lookups.CHUNK]),
+                Task.status.in_([s.value for s in ACTIVE])).order_by(Task.id)
+                .with_for_update()).scalars():
+            by_source[str(task.source_id)].append(task)
+    found = [t for source_id in wanted for t in by_source[source_id]]
+    refs = lookups.area_refs(session, [t.area_id for t in found])
+    for area_id in sorted({t.area_id for t in found}):
         require(principal, Permission.TASK_WRITE, area_path=refs[area_id][1])
     now = (clock or SystemClock()).now()
     drafts = []
-    for task in tasks:
-        before = task.status
-        task.status, task.reason, task.closed_at = TaskStatus.CANNOT_COMPLETE, reason, now
-        _clear_hold(task)
-        drafts.append(_draft(task, refs[task.area_id][0], Action.CANNOT_COMPLETE.value, {
-            "from": before.value, "to": task.status.value, "reason": reason,
-            "stand_down": True}))
+    result: list[list[Task]] = []
+    for source_id, reason in origins:
+        tasks = by_source.pop(source_id, [])  # a repeated origin has nothing left to close
+        for task in tasks:
+            before = task.status
+            task.status, task.reason, task.closed_at = TaskStatus.CANNOT_COMPLETE, reason, now
+            _clear_hold(task)
+            drafts.append(_draft(task, refs[task.area_id][0], Action.CANNOT_COMPLETE.value, {
+                "from": before.value, "to": task.status.value, "reason": reason,
+                "stand_down": True}))
+        result.append(tasks)
     record_events(session, actor=principal.actor, clock=clock, drafts=drafts)
     session.flush()
-    return tasks
+    return result
 
 
 def _require_worker(session: Session, principal: Principal, task: Task) -> str:
