@@ -163,3 +163,41 @@ def test_call_outs_and_answers_equal_one_by_one(world: Session) -> None:
     answered_in_batch()
     taken = db.execute(select(Task).where(Task.id.in_(ids[:2])).order_by(Task.id)).scalars()
     assert all(t.status is TaskStatus.ACCEPTED and t.assignee_person_id for t in taken)
+
+
+def test_standing_down_many_origins_equals_one_by_one(db: Session) -> None:
+    build_city(db)
+    clock = FixedClock(START)
+    made = tasks.create_tasks(db, principal=SYSTEM, clock=clock, items=[TaskCreate(
+        title=f"Plan task {i}", area_code=(COMMUNITY_A1, COMMUNITY_A2)[i % 2],
+        checklist=[f"step {i}"], source_kind="activation", source_id=str(7 + i % 3))
+        for i in range(9)])
+    tasks.transition(db, principal=SYSTEM, task_id=made[0].id, clock=clock,
+                     data=TaskTransition(action=Action.CANNOT_COMPLETE, reason="Flooded"))
+    origins = [("9", "Back to normal"), ("7", "Stood down"), ("8", "Merged"), ("7", "Twice"),
+               ("404", "Nothing")]
+    later = FixedClock(START + timedelta(hours=2))
+    counts: list[list[int]] = []
+
+    def one_by_one() -> None:
+        counts.append([len(tasks.stand_down(db, principal=SYSTEM, source_kind="activation",
+                                            source_id=s, reason=r, clock=later))
+                       for s, r in origins])
+
+    def batched() -> None:
+        closed = tasks.stand_down_many(db, principal=SYSTEM, source_kind="activation",
+                                       origins=origins, clock=later)
+        counts.append([len(c) for c in closed])
+
+    _both_ways(db, one_by_one, batched, (Task,))
+    assert counts == [[3, 2, 3, 0, 0]] * 2
+
+
+def test_standing_down_many_keeps_the_permission_rule(db: Session) -> None:
+    build_city(db)
+    tasks.create_tasks(db, principal=SYSTEM, clock=FixedClock(START), items=[TaskCreate(
+        title="Plan task", area_code=COMMUNITY_A2, source_kind="activation", source_id="7")])
+    worker = _worker(db, "GW-1")
+    with pytest.raises(PermissionDenied):
+        tasks.stand_down_many(db, principal=worker, source_kind="activation",
+                              origins=[("7", "No")])
