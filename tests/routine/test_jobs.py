@@ -168,3 +168,15 @@ def test_reminders_carry_no_private_data(db: Session) -> None:
     texts += [t.title + t.description for t in routine_tasks(db, "routine_qualification")]
     assert texts and not any(secret in text for text in texts
                              for secret in ("13812345678", "31011519800101123X", "asthma"))
+
+
+def test_holders_in_one_go_equal_the_one_by_one_lookup(db: Session) -> None:
+    from communitas.actors.kinds import OrganisationKind
+
+    build_world(db)
+    codes = {COMMUNITY_A1, COMMUNITY_A2, COMMUNITY_B1, STREET_A, CITY}
+    for kind in (OrganisationKind.NEIGHBOURHOOD_COMMITTEE, OrganisationKind.STREET_OFFICE):
+        assert jobs._holders(db, codes, kind) == {
+            code: jobs._holder(db, code, kind) for code in codes}
+    assert jobs._holders(db, {COMMUNITY_A1}, OrganisationKind.NEIGHBOURHOOD_COMMITTEE) == {
+        COMMUNITY_A1: COMMITTEE_A1}

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from communitas.actors import service as actors
 from communitas.actors.kinds import OrganisationKind
+from communitas.actors.models import Organisation, OrganisationArea
 from communitas.areas.codes import AreaKind
 from communitas.areas.models import Area
 from communitas.auth.permissions import SYSTEM
@@ -119,6 +120,36 @@ def _holder(session: Session, area_code: str, kind: OrganisationKind) -> str | N
     return page.items[0].code if page.items else None
 
 
+def _holders(session: Session, area_codes: set[str], kind: OrganisationKind
+             ) -> dict[str, str | None]:
+    """:func:`_holder` for many areas with three reads: per area, the first organisation of
+    ``kind`` (by code, in the database's order as ``list_organisations`` sorts) whose home
+    or any served area lies in the area's subtree."""
+    if not area_codes:
+        return {}
+    bounds = {a.code: a.subtree_bounds() for a in session.execute(
+        select(Area).where(Area.code.in_(sorted(area_codes)))).scalars()}
+    homes = session.execute(select(Organisation.code, Area.path)
+                            .join(Area, Area.id == Organisation.home_area_id)
+                            .where(Organisation.kind == kind)).all()
+    served = session.execute(select(Organisation.code, Area.path)
+                             .join(OrganisationArea,
+                                   OrganisationArea.organisation_id == Organisation.id)
+                             .join(Area, Area.id == OrganisationArea.area_id)
+                             .where(Organisation.kind == kind)).all()
+    paths: dict[str, list[str]] = defaultdict(list)
+    for code, path in [*homes, *served]:
+        paths[code].append(path)
+    ordered = list(session.execute(select(Organisation.code).where(Organisation.kind == kind)
+                                   .order_by(Organisation.code)).scalars())
+    found: dict[str, str | None] = {}
+    for area_code in area_codes:
+        low, high = bounds[area_code]
+        found[area_code] = next((org for org in ordered
+                                 if any(low <= p < high for p in paths[org])), None)
+    return found
+
+
 # --- reserve top-ups --------------------------------------------------------------------------
 
 def top_up_reserves(session: Session, *, clock: Clock | None = None,
@@ -136,8 +167,9 @@ def top_up_reserves(session: Session, *, clock: Clock | None = None,
                 short[gap.community_code].append(gap)
     due_at = clock.now() + timedelta(days=policy.topup_due_days)
     busy = _topping_up(session, set(short))
+    holders = _holders(session, set(short) - busy, OrganisationKind.NEIGHBOURHOOD_COMMITTEE)
     due = [Due(key=f"{code}:{period}", task=_topup_task(
-        session, code, gaps, period, due_at, policy.locale))
+        code, gaps, period, due_at, policy.locale, holders[code]))
         for code, gaps in sorted(short.items()) if code not in busy]
     return _issue(session, job="topup", period=period, due=due, clock=clock)
 
@@ -154,8 +186,8 @@ def _topping_up(session: Session, codes: set[str]) -> set[str]:
     return {code for code, task in rows if task is not None and statuses.get(task) in ACTIVE}
 
 
-def _topup_task(session: Session, code: str, gaps: list[ReserveGapRead], period: str,
-                due_at: datetime, locale: str) -> TaskCreate:
+def _topup_task(code: str, gaps: list[ReserveGapRead], period: str, due_at: datetime,
+                locale: str, holder: str | None) -> TaskCreate:
     gaps = sorted(gaps, key=lambda g: (-g.shortfall, g.resource_type_code))
     lines = [translate(_("{type}: {gap} {unit} short of {required} (within reach {held})"),
                        locale, type=g.resource_type_code, gap=f"{g.gap:g}", unit=g.unit,
@@ -165,7 +197,7 @@ def _topup_task(session: Session, code: str, gaps: list[ReserveGapRead], period:
         description="\n".join(lines)[:2000], priority=3, due_at=due_at, area_code=code,
         checklist=[f"{g.resource_type_code} +{math.ceil(g.gap)} {g.unit}"[:200]
                    for g in gaps[:MAX_CHECKLIST]],
-        assignee_org_code=_holder(session, code, OrganisationKind.NEIGHBOURHOOD_COMMITTEE),
+        assignee_org_code=holder,
         source_kind="routine_topup", source_id=period)
 
 
