@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, insert, or_, select
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 from communitas.areas.models import Area
@@ -95,20 +95,14 @@ def create_tasks(
                                           if i.assignee_person_code], "assignee_person_code")
     orgs = lookups.org_ids(session, [i.assignee_org_code for i in items
                                      if i.assignee_org_code], "assignee_org_code")
-    if not items:
-        return []
-    # Set-based: one multi-row INSERT … RETURNING for the tasks (rows come back in the
-    # order given, as persistent Task objects), one multi-row INSERT for their checklists.
-    tasks = list(session.execute(
-        insert(Task).returning(Task, sort_by_parameter_order=True),
-        [_task_row(item, areas[item.area_code].id, people, orgs, principal, now, sweep_id)
-         for item in items]).scalars())
-    checklist = [{"task_id": task.id, "position": n, "text": text, "done": False,
-                  "ticked_by": None, "ticked_at": None}
-                 for task, item in zip(tasks, items, strict=True)
-                 for n, text in enumerate(item.checklist, start=1)]
-    if checklist:
-        session.execute(insert(ChecklistItem), checklist)
+    tasks = [_new_task(item, areas[item.area_code].id, people, orgs, principal, now, sweep_id)
+             for item in items]
+    session.add_all(tasks)
+    session.flush()
+    session.add_all([ChecklistItem(task_id=task.id, position=n, text=text, done=False)
+                     for task, item in zip(tasks, items, strict=True)
+                     for n, text in enumerate(item.checklist, start=1)])
+    session.flush()
     record_events(session, actor=principal.actor, clock=clock, drafts=[
         _draft(task, item.area_code, "created", {
             "title": task.title, "priority": task.priority, "status": task.status.value,
@@ -121,23 +115,19 @@ def create_tasks(
     return tasks
 
 
-def _task_row(item: TaskCreate, area_id: int, people: dict[str, int], orgs: dict[str, int],
-              principal: Principal, now: datetime, sweep_id: int | None) -> dict[str, Any]:
-    """The columns of one new task (every column named, so the rows insert as one batch)."""
+def _new_task(item: TaskCreate, area_id: int, people: dict[str, int], orgs: dict[str, int],
+              principal: Principal, now: datetime, sweep_id: int | None) -> Task:
     person = people.get(item.assignee_person_code or "")
     org = orgs.get(item.assignee_org_code or "")
     assigned = person is not None or org is not None
-    return dict(
+    return Task(
         title=item.title, description=item.description, priority=item.priority,
         due_at=item.due_at, area_id=area_id,
         lon=item.point.lon if item.point else None, lat=item.point.lat if item.point else None,
         status=TaskStatus.ASSIGNED if assigned else TaskStatus.OPEN,
         assignee_person_id=person, assignee_org_id=org, assigned_at=now if assigned else None,
-        source_kind=item.source_kind, source_id=item.source_id, reason=None,
-        created_by=principal.actor, created_at=now, accepted_at=None, started_at=None,
-        done_at=None, done_by=None, verified_at=None, verified_by=None, closed_at=None,
-        sweep_id=sweep_id, holder_person_id=None, hold_expires_at=None,
-        swept_by_person_id=None)
+        source_kind=item.source_kind, source_id=item.source_id, created_by=principal.actor,
+        created_at=now, sweep_id=sweep_id)
 
 
 # --- reading --------------------------------------------------------------------------------
