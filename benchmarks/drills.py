@@ -5,7 +5,8 @@ this machine. The demo city is built once per scale (seed 42, not timed); each d
 runs on an in-memory copy with seed 1. ``--hours`` stops a drill early (the time reported is
 for that horizon, and the row says so). The machine is shared, so each row also gives the
 process's CPU seconds and the 1-minute load average before and after. Prints a table and writes
-benchmarks/results/drills.json.
+benchmarks/results/drills.json, replacing the rows of the same scenario and horizon and keeping
+the others (so a full flood and a shortened lockdown can be measured in separate runs).
 
     .venv/bin/python benchmarks/drills.py [--scenario flood_72h_district] [--hours 12]
 """
@@ -64,6 +65,10 @@ def main() -> None:
         table.add_row(*(str(row[c]) for c in columns))
     Console().print(table)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    kept = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else []
+    ran = {(row["scenario"], row["hours"]) for row in rows}
+    rows += [row for row in kept if (row["scenario"], row["hours"]) not in ran]
+    rows.sort(key=lambda row: (row["scenario"], -row["hours"]))
     RESULTS.write_text(json.dumps(rows, indent=1), encoding="utf-8")
 
 
