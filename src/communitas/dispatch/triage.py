@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import Subquery, func, inspect, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, Subquery, func, inspect, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from communitas.areas import service as areas
 from communitas.areas.models import Area
@@ -23,7 +24,7 @@ from communitas.db import IN_CHUNK, rows_by_id
 from communitas.dispatch import routing
 from communitas.dispatch.fulfilment import release_undelivered
 from communitas.dispatch.lifecycle import OPEN, Action
-from communitas.dispatch.models import Notification, ResourceRequest
+from communitas.dispatch.models import Notification, RequestLine, ResourceRequest
 from communitas.dispatch.routing import Level, Need, RoutingDecision, Supply
 from communitas.dispatch.schemas import RequestAdjust
 from communitas.dispatch.service import (
@@ -44,7 +45,13 @@ from communitas.events import EventDraft, record_events
 from communitas.i18n import _
 from communitas.resources import capacity as resources_capacity
 from communitas.resources import service as resources
-from communitas.resources.models import CapacityPeriod, HoldingCondition
+from communitas.resources.models import (
+    CapacityOffer,
+    CapacityOfferArea,
+    CapacityPeriod,
+    Holding,
+    HoldingCondition,
+)
 
 __all__ = [
     "SUPERVISORS", "RoutingMemo", "StaffAction", "adjust_request", "approve_request",
@@ -85,23 +92,29 @@ def _held_by_type(session: Session, area: Area, type_ids: list[int] | None,
     return {type_id: int(total) for type_id, total in session.execute(query).all()}
 
 
+def _usable(session: Session, area: Area, on: date) -> Select[Any]:
+    """The select of the holdings in ``area``'s subtree that can be given out on ``on``
+    (``list_holdings``' own, joined to ``Area``)."""
+    return (resources.list_holdings(session, principal=SYSTEM, within=area.code,
+                                    condition=HoldingCondition.GOOD)
+            .where(or_(Holding.expires_on.is_(None), Holding.expires_on >= on)))
+
+
 def _usable_holdings(session: Session, area: Area, on: date) -> Subquery:
-    """The holdings in ``area``'s subtree that can be given out on ``on``."""
-    held = resources.list_holdings(session, principal=SYSTEM, within=area.code,
-                                   condition=HoldingCondition.GOOD).subquery()
-    return select(held).where(or_(held.c.expires_on.is_(None),
-                                  held.c.expires_on >= on)).subquery()
+    """:func:`_usable` as a subquery."""
+    return _usable(session, area, on).subquery()
 
 
 def _held_below(session: Session, top: Area, on: date) -> dict[int, dict[int, int]]:
     """:func:`_held_by_type` of ``top`` and of every area below it that holds anything, in
     one grouped query: units summed per (holding area, type), then added up the paths."""
-    held = _usable_holdings(session, top, on)
-    rows = session.execute(
-        select(Area.path, held.c.resource_type_id, func.sum(held.c.quantity))
-        .join(Area, Area.id == held.c.area_id)
-        .group_by(Area.path, held.c.resource_type_id)
-        .order_by(held.c.resource_type_id)).all()
+    # Grouped directly (it joins Area already): no subquery, and no ORDER BY Holding.id
+    # for the database to sort by first.
+    held = (_usable(session, top, on).order_by(None)
+            .with_only_columns(Area.path, Holding.resource_type_id, func.sum(Holding.quantity))
+            .group_by(Area.path, Holding.resource_type_id)
+            .order_by(Holding.resource_type_id))
+    rows = session.execute(held).all()
     below = top.path.count("/") - 2  # ancestors of ``top`` are not its to count
     totals: dict[int, dict[int, int]] = {top.id: {}}
     for path, type_id, units in rows:
@@ -111,6 +124,10 @@ def _held_below(session: Session, top: Area, on: date) -> dict[int, dict[int, in
     return totals
 
 
+def _per_day(offer: CapacityOffer) -> int:
+    return offer.units_per_period * (24 if offer.period is CapacityPeriod.HOUR else 1)
+
+
 def _offered_by_type(session: Session, community: Area) -> dict[int, int]:
     """Units per day, per type id, that active capacity offers reaching the community
     can deliver."""
@@ -118,9 +135,55 @@ def _offered_by_type(session: Session, community: Area) -> dict[int, int]:
         session, principal=SYSTEM, within=community.code, active=True)
     per_day: dict[int, int] = {}
     for offer in session.execute(offers).scalars():
-        units = offer.units_per_period * (24 if offer.period is CapacityPeriod.HOUR else 1)
-        per_day[offer.resource_type_id] = per_day.get(offer.resource_type_id, 0) + units
+        per_day[offer.resource_type_id] = per_day.get(offer.resource_type_id, 0) + _per_day(offer)
     return per_day
+
+
+# An active offer, as routing sees it: (type id, units per day, the paths it serves).
+_Offer = tuple[int, int, tuple[str, ...]]
+
+
+def _active_offers(session: Session) -> list[_Offer]:
+    """Every active offer with the paths of the areas it serves, in two queries; what
+    :func:`_offered_by_type` of any community sums is then :func:`_offered_from`."""
+    listing = resources_capacity.list_capacity_offers(session, principal=SYSTEM, active=True)
+    offers = list(session.execute(listing).scalars())
+    served: dict[int, list[str]] = {}
+    for offer_id, path in session.execute(
+            select(CapacityOfferArea.offer_id, Area.path)
+            .join(Area, Area.id == CapacityOfferArea.area_id)
+            .where(CapacityOfferArea.offer_id.in_(
+                listing.with_only_columns(CapacityOffer.id).order_by(None)))
+            .order_by(CapacityOfferArea.offer_id, Area.path)):
+        served.setdefault(offer_id, []).append(path)
+    return [(o.resource_type_id, _per_day(o), tuple(served.get(o.id, ()))) for o in offers]
+
+
+def _offered_from(offers: list[_Offer], community: Area) -> dict[int, int]:
+    """:func:`_offered_by_type` of ``community`` from :func:`_active_offers`: an offer
+    reaches it when it serves an area in its subtree or one above it
+    (capacity.list_capacity_offers' ``within``)."""
+    low, high = community.subtree_bounds()
+    per_day: dict[int, int] = {}
+    for type_id, units, paths in offers:
+        if any(low <= path < high or low.startswith(path) for path in paths):
+            per_day[type_id] = per_day.get(type_id, 0) + units
+    return per_day
+
+
+def _load_lines(session: Session, requests: Sequence[ResourceRequest]) -> None:
+    """Load the requests' lines with their resource types, one query per chunk (a
+    selectinload would read the requests again, and each type on its first use)."""
+    for start in range(0, len(requests), IN_CHUNK):
+        chunk = requests[start:start + IN_CHUNK]
+        lines: dict[int, list[RequestLine]] = {r.id: [] for r in chunk}
+        for line in session.execute(
+                select(RequestLine).where(RequestLine.request_id.in_(list(lines)))
+                .options(joinedload(RequestLine.resource_type))
+                .order_by(RequestLine.request_id, RequestLine.position)).scalars():
+            lines[line.request_id].append(line)
+        for request in chunk:
+            set_committed_value(request, "lines", lines[request.id])
 
 
 class RoutingMemo:
@@ -138,6 +201,7 @@ class RoutingMemo:
         self._held: dict[tuple[int, date], dict[int, int]] = {}
         self._districts: set[tuple[int, date]] = set()  # whose subtrees _held holds
         self._offered: dict[int, dict[int, int]] = {}
+        self._offers: list[_Offer] | None = None  # every active offer, read once
 
     def forget_stock(self) -> None:
         self._held.clear()
@@ -145,17 +209,14 @@ class RoutingMemo:
 
     def forget_offers(self) -> None:
         self._offered.clear()
+        self._offers = None
 
     def prepare(self, session: Session, requests: Sequence[ResourceRequest], on: date) -> None:
         """Read what routing ``requests`` on ``on`` will need, in a few queries instead of
         several per request, and before the batch changes anything (so no query in its loop
         has to flush first): their lines and types, their places, stock and offers."""
-        lines_unloaded = [r.id for r in requests
-                          if inspect(r).persistent and "lines" in inspect(r).unloaded]
-        for start in range(0, len(lines_unloaded), IN_CHUNK):
-            session.execute(select(ResourceRequest)
-                            .where(ResourceRequest.id.in_(lines_unloaded[start:start + IN_CHUNK]))
-                            .options(selectinload(ResourceRequest.lines))).all()
+        _load_lines(session, [r for r in requests
+                              if inspect(r).persistent and "lines" in inspect(r).unloaded])
         missing = sorted({r.area_id for r in requests} - self._places.keys())
         if missing:  # read with the areas above them, then place_of finds them all in the
             # identity map (which keeps a row only while something holds it: ``found`` does)
@@ -195,7 +256,9 @@ class RoutingMemo:
 
     def offered(self, session: Session, community: Area) -> dict[int, int]:
         if community.id not in self._offered:
-            self._offered[community.id] = _offered_by_type(session, community)
+            if self._offers is None:
+                self._offers = _active_offers(session)
+            self._offered[community.id] = _offered_from(self._offers, community)
         return self._offered[community.id]
 
 
