@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Select, Subquery, func, inspect, or_, select
+from sqlalchemy import Select, Subquery, func, insert, inspect, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -296,22 +296,30 @@ def place_in_queue(session: Session, request: ResourceRequest, decision: Routing
     refresh_sla(request, now, policy, restart=True)
 
 
+def _notification(request: ResourceRequest, place: Place, *, key: str, now: datetime,
+                  payload: dict[str, object]) -> dict[str, Any]:
+    """The notifications row telling the supervisors of the request's queue."""
+    level = request.queue_level
+    return {"created_at": now, "recipient_role": SUPERVISORS[level].value,
+            "recipient_area_id": place.queue_area(level).id, "message_key": key,
+            "request_id": request.id, "payload": {"reference": request.reference,
+                                                  "priority": request.priority, **payload}}
+
+
 def _notify(session: Session, request: ResourceRequest, place: Place, *, key: str,
             now: datetime, payload: dict[str, object]) -> None:
-    level = request.queue_level
-    session.add(Notification(
-        created_at=now, recipient_role=SUPERVISORS[level].value,
-        recipient_area_id=place.queue_area(level).id, message_key=key,
-        request_id=request.id, payload={"reference": request.reference,
-                                        "priority": request.priority, **payload}))
+    session.add(Notification(**_notification(request, place, key=key, now=now,
+                                             payload=payload)))
 
 
 # --- escalation ------------------------------------------------------------------------------
 
 def _escalate(session: Session, request: ResourceRequest, *, actor: str, by: str,
               reason: str, clock: Clock, policy: DispatchPolicy,
-              memo: RoutingMemo | None = None, drafts: list[EventDraft] | None = None) -> None:
-    """Route one level up at least; with ``drafts`` the event is left to the caller's batch."""
+              memo: RoutingMemo | None = None, drafts: list[EventDraft] | None = None,
+              notes: list[dict[str, Any]] | None = None) -> None:
+    """Route one level up at least; with ``drafts`` the event is left to the caller's
+    batch, and with ``notes`` the notification row."""
     above = routing.next_level(request.queue_level)
     if above is None:
         raise Conflict(_("This request is already with outside support"),
@@ -323,8 +331,13 @@ def _escalate(session: Session, request: ResourceRequest, *, actor: str, by: str
                              on=resources.today(clock), memo=memo)
     before = request.queue_level
     place_in_queue(session, request, decision, place, now=now, policy=policy)
-    _notify(session, request, place, key="request.escalated", now=now,
-            payload={"from": before.value, "to": request.queue_level.value, "reason": reason})
+    told: dict[str, object] = {"from": before.value, "to": request.queue_level.value,
+                               "reason": reason}
+    if notes is None:
+        _notify(session, request, place, key="request.escalated", now=now, payload=told)
+    else:
+        notes.append(_notification(request, place, key="request.escalated", now=now,
+                                   payload=told))
     payload = {"from": before.value, "to": request.queue_level.value, "reason": reason,
                "coverage": round(decision.coverage, 3)}
     if drafts is None:
@@ -378,9 +391,11 @@ def escalate_overdue(
     memo = RoutingMemo()  # escalation routes, it never moves stock: one look-up per area
     memo.prepare(session, overdue, resources.today(clock))
     drafts: list[EventDraft] = []
+    notes: list[dict[str, Any]] = []
     for request in overdue:
         _escalate(session, request, actor=SYSTEM.actor, by="system", reason="sla",
-                  clock=clock, policy=policy, memo=memo, drafts=drafts)
+                  clock=clock, policy=policy, memo=memo, drafts=drafts, notes=notes)
+    session.execute(insert(Notification), notes)  # in order, as the ORM would add them
     record_events(session, actor=SYSTEM.actor, drafts=drafts, clock=clock)
     return [request.reference for request in overdue]
 
