@@ -11,7 +11,7 @@ those a fresh memo per batch would make.
 
 from __future__ import annotations
 
-from sqlalchemy import select, true
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from communitas.dispatch.triage import RoutingMemo
@@ -30,21 +30,14 @@ class StandingMemo:
         self._seen: int | None = None  # the event log's head at the last look
 
     def current(self, session: Session) -> RoutingMemo:
-        if self._seen is None:
-            head = session.execute(select(EventChainHead.last_seq)).scalar_one()
-            news: list[tuple[str, str]] = []
-        else:  # the head and what is new since the last look, in one query
-            new = (select(Event.subject_type, Event.action).distinct()
-                   .where(Event.seq > self._seen, Event.subject_type.in_(WATCHED)).subquery())
-            rows = session.execute(select(EventChainHead.last_seq, new.c.subject_type,
-                                          new.c.action).outerjoin(new, true())).all()
-            head = rows[0][0]
-            news = [(kind, action) for _head, kind, action in rows if kind is not None]
+        head = session.execute(select(EventChainHead.last_seq)).scalar_one()
         if self._seen is None or self._seen > head:
             self._memo = RoutingMemo()
         elif self._seen < head:
-            changed = {kind for kind, action in news
-                       if kind != "area" or action.startswith("area.")}
+            changed = {kind for kind, action in session.execute(
+                select(Event.subject_type, Event.action).distinct()
+                .where(Event.seq > self._seen, Event.subject_type.in_(WATCHED)))
+                if kind != "area" or action.startswith("area.")}
             if changed - {"holding", "capacity_offer"}:
                 self._memo = RoutingMemo()
             if "holding" in changed:

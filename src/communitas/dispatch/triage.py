@@ -109,17 +109,20 @@ def _held_below(session: Session, top: Area, on: date) -> dict[int, dict[int, in
     """:func:`_held_by_type` of ``top`` and of every area below it that holds anything, in
     one grouped query: units summed per (holding area, type), then added up the paths."""
     # Grouped directly (it joins Area already): no subquery, and no ORDER BY Holding.id
-    # for the database to sort by first.
+    # for the database to sort by first; grouped by type first, so already in type order.
     held = (_usable(session, top, on).order_by(None)
             .with_only_columns(Area.path, Holding.resource_type_id, func.sum(Holding.quantity))
-            .group_by(Area.path, Holding.resource_type_id)
+            .group_by(Holding.resource_type_id, Area.path)
             .order_by(Holding.resource_type_id))
-    rows = session.execute(held).all()
     below = top.path.count("/") - 2  # ancestors of ``top`` are not its to count
     totals: dict[int, dict[int, int]] = {top.id: {}}
-    for path, type_id, units in rows:
-        for part in path.strip("/").split("/")[below:]:
-            per_type = totals.setdefault(int(part), {})
+    chains: dict[str, list[dict[int, int]]] = {}  # path → the totals it adds to
+    for path, type_id, units in session.execute(held):
+        chain = chains.get(path)
+        if chain is None:
+            chain = chains[path] = [totals.setdefault(int(part), {})
+                                    for part in path.strip("/").split("/")[below:]]
+        for per_type in chain:
             per_type[type_id] = per_type.get(type_id, 0) + int(units)
     return totals
 
