@@ -9,9 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Select, Subquery, func, insert, inspect, or_, select
+from sqlalchemy import (
+    Select,
+    Subquery,
+    Table,
+    bindparam,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -365,6 +376,24 @@ def escalate_request(
     return request
 
 
+# What routing a request to a queue changes (place_in_queue, refresh_sla, log_draft).
+_QUEUE_COLUMNS = ("queue_level", "queue_area_id", "queued_at", "sla_due_at", "updated_at")
+
+
+def _write_queues(session: Session, requests: list[ResourceRequest]) -> None:
+    """Write the requests' queue columns in one executemany UPDATE, and tell the session
+    they are written (a flush would send one UPDATE per run of rows changing the same
+    columns)."""
+    table = cast(Table, ResourceRequest.__table__)
+    session.connection().execute(
+        update(table).where(table.c.id == bindparam("request_id")),
+        [{"request_id": r.id, **{column: getattr(r, column) for column in _QUEUE_COLUMNS}}
+         for r in requests])
+    for request in requests:
+        for column in _QUEUE_COLUMNS:
+            set_committed_value(request, column, getattr(request, column))
+
+
 def escalate_overdue(
     session: Session, *, clock: Clock | None = None, policy: DispatchPolicy | None = None,
 ) -> list[str]:
@@ -387,7 +416,8 @@ def escalate_overdue(
                    ResourceRequest.queue_level != Level.OUTSIDE)
             .order_by(ResourceRequest.id)
             .with_for_update().execution_options(populate_existing=True)
-            .options(selectinload(ResourceRequest.lines))).scalars()
+            .options(selectinload(ResourceRequest.lines)
+                     .selectinload(RequestLine.resource_type))).scalars()
     overdue.sort(key=lambda r: (r.priority, r.sla_due_at, r.id))
     if not overdue:
         return []
@@ -398,6 +428,7 @@ def escalate_overdue(
     for request in overdue:
         _escalate(session, request, actor=SYSTEM.actor, by="system", reason="sla",
                   clock=clock, policy=policy, memo=memo, drafts=drafts, notes=notes)
+    _write_queues(session, sorted(overdue, key=lambda r: r.id))
     session.execute(insert(Notification), notes)  # in order, as the ORM would add them
     record_events(session, actor=SYSTEM.actor, drafts=drafts, clock=clock)
     return [request.reference for request in overdue]
