@@ -116,26 +116,74 @@ def _usable_holdings(session: Session, area: Area, on: date) -> Subquery:
     return _usable(session, area, on).subquery()
 
 
-def _held_below(session: Session, top: Area, on: date) -> dict[int, dict[int, int]]:
-    """:func:`_held_by_type` of ``top`` and of every area below it that holds anything, in
-    one grouped query: units summed per (holding area, type), then added up the paths."""
-    # Grouped directly (it joins Area already): no subquery, and no ORDER BY Holding.id
-    # for the database to sort by first; grouped by type first, so already in type order.
-    held = (_usable(session, top, on).order_by(None)
-            .with_only_columns(Area.path, Holding.resource_type_id, func.sum(Holding.quantity))
-            .group_by(Holding.resource_type_id, Area.path)
-            .order_by(Holding.resource_type_id))
-    below = top.path.count("/") - 2  # ancestors of ``top`` are not its to count
-    totals: dict[int, dict[int, int]] = {top.id: {}}
-    chains: dict[str, list[dict[int, int]]] = {}  # path → the totals it adds to
-    for path, type_id, units in session.execute(held):
-        chain = chains.get(path)
+def _usable_rows(session: Session, top: Area, on: date, ids: Sequence[int] | None = None
+                 ) -> list[tuple[int, str, int, int]]:
+    """(holding id, area path, type id, units) of :func:`_usable` in ``top``'s subtree, all
+    or those among ``ids``; no ORDER BY Holding.id for the database to sort by first."""
+    query = (_usable(session, top, on).order_by(None)
+             .with_only_columns(Holding.id, Area.path, Holding.resource_type_id,
+                                Holding.quantity))
+    queries = [query] if ids is None else [
+        query.where(Holding.id.in_(ids[start:start + IN_CHUNK]))
+        for start in range(0, len(ids), IN_CHUNK)]
+    return [(holding_id, path, type_id, int(units)) for chunk in queries
+            for holding_id, path, type_id, units in session.execute(chunk)]
+
+
+class _DistrictStock:
+    """:func:`_held_by_type` of a district and of every area below it that holds anything,
+    from one read of its usable holdings, each added up its path; kept up to date holding
+    by holding (:meth:`restock`) instead of read again whole."""
+
+    def __init__(self, session: Session, top: Area, on: date) -> None:
+        self.top, self.on = top, on
+        self._below = top.path.count("/") - 2  # ancestors of ``top`` are not its to count
+        self.totals: dict[int, dict[int, int]] = {top.id: {}}
+        self._counts: dict[int, dict[int, int]] = {top.id: {}}  # holdings in each total
+        self._rows: dict[int, tuple[str, int, int]] = {}  # holding id → path, type, units
+        self._chains: dict[str, list[int]] = {}  # path → the areas it adds to
+        for row in _usable_rows(session, top, on):
+            self._add(*row)
+
+    def _chain(self, path: str) -> list[int]:
+        chain = self._chains.get(path)
         if chain is None:
-            chain = chains[path] = [totals.setdefault(int(part), {})
-                                    for part in path.strip("/").split("/")[below:]]
-        for per_type in chain:
-            per_type[type_id] = per_type.get(type_id, 0) + int(units)
-    return totals
+            chain = self._chains[path] = [int(part) for part
+                                          in path.strip("/").split("/")[self._below:]]
+        return chain
+
+    def _add(self, holding_id: int, path: str, type_id: int, units: int) -> None:
+        self._rows[holding_id] = (path, type_id, units)
+        for area_id in self._chain(path):
+            per_type = self.totals.setdefault(area_id, {})
+            per_type[type_id] = per_type.get(type_id, 0) + units
+            counts = self._counts.setdefault(area_id, {})
+            counts[type_id] = counts.get(type_id, 0) + 1
+
+    def _remove(self, holding_id: int) -> None:
+        path, type_id, units = self._rows.pop(holding_id)
+        for area_id in self._chain(path):
+            counts = self._counts[area_id]
+            counts[type_id] -= 1
+            if counts[type_id]:
+                self.totals[area_id][type_id] -= units
+            else:  # no usable holding of the type left there: as if never read
+                del counts[type_id], self.totals[area_id][type_id]
+
+    def restock(self, session: Session, holding_ids: Sequence[int]) -> None:
+        """Read these holdings again (changed, new or gone) and correct the totals."""
+        ids = sorted(set(holding_ids))
+        rows = _usable_rows(session, self.top, self.on, ids)
+        for holding_id in ids:
+            if holding_id in self._rows:
+                self._remove(holding_id)
+        for row in rows:
+            self._add(*row)
+
+
+def _held_below(session: Session, top: Area, on: date) -> dict[int, dict[int, int]]:
+    """:func:`_held_by_type` of ``top`` and of every area below it that holds anything."""
+    return _DistrictStock(session, top, on).totals
 
 
 def _per_day(offer: CapacityOffer) -> int:
@@ -212,14 +260,17 @@ class RoutingMemo:
     def __init__(self) -> None:
         self._places: dict[int, Place] = {}
         self._types: dict[str, int] = {}
-        self._held: dict[tuple[int, date], dict[int, int]] = {}
-        self._districts: set[tuple[int, date]] = set()  # whose subtrees _held holds
+        self._stock: dict[tuple[int, date], _DistrictStock] = {}  # per (district, day)
         self._offered: dict[int, dict[int, int]] = {}
         self._offers: list[_Offer] | None = None  # every active offer, read once
 
     def forget_stock(self) -> None:
-        self._held.clear()
-        self._districts.clear()
+        self._stock.clear()
+
+    def restock(self, session: Session, holding_ids: Sequence[int]) -> None:
+        """These holdings changed (or appeared, or went): read just them again."""
+        for stock in self._stock.values():
+            stock.restock(session, holding_ids)
 
     def forget_offers(self) -> None:
         self._offered.clear()
@@ -261,11 +312,11 @@ class RoutingMemo:
 
     def held(self, session: Session, place: Place, on: date) -> list[dict[int, int]]:
         """Units per type id in the place's community, street and district."""
-        if (place.district.id, on) not in self._districts:
-            for area_id, units in _held_below(session, place.district, on).items():
-                self._held[area_id, on] = units
-            self._districts.add((place.district.id, on))
-        return [self._held.get((area.id, on), {})
+        stock = self._stock.get((place.district.id, on))
+        if stock is None:
+            stock = self._stock[place.district.id, on] = _DistrictStock(session, place.district,
+                                                                        on)
+        return [stock.totals.get(area.id, {})
                 for area in (place.community, place.street, place.district)]
 
     def offered(self, session: Session, community: Area) -> dict[int, int]:
