@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from communitas.areas.models import Area
 from communitas.auth.permissions import SYSTEM
 from communitas.dispatch import suggestion
 from communitas.resources.models import HoldingCondition
@@ -213,3 +215,13 @@ def test_stock_in_reach_is_usable_and_drawable_by_the_dispatcher(
 def test_an_empty_queue_has_an_empty_plan(staff: Staff, db: Session) -> None:
     plan = suggestion.suggest_plan(db, principal=SYSTEM, within=COMMUNITY_A1)
     assert (plan.lines, plan.supply_points, plan.status) == ([], 0, "optimal")
+
+
+def test_a_depot_area_read_as_columns_is_located_as_its_row(staff: Staff, db: Session) -> None:
+    """Depot areas are read as plain columns; their points are those of the rows, including
+    areas without a point of their own (the mean below, else the nearest above)."""
+    rows = db.execute(select(Area).order_by(Area.id)).scalars().all()
+    spots = suggestion._spots(db, [area.id for area in rows])
+    assert any(area.lon is None for area in rows)
+    for area in rows:
+        assert suggestion._point(db, spots[area.id], {}) == suggestion._point(db, area, {})

@@ -10,6 +10,7 @@ One submission's refusal never sinks the others in its batch.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections import Counter
@@ -17,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy import Executable, Table, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -132,6 +133,19 @@ def _fingerprint(data: RequestCreate, principal: Principal | None) -> str:
 
 # --- guards ----------------------------------------------------------------------------------
 
+@functools.cache
+def _upsert(dialect_name: str) -> Executable:
+    """The counters' upsert, built once per dialect. Rows go as parameters, not
+    .values([...]): the statement stays the same from batch to batch, so it is compiled
+    once (a multi-VALUES statement is compiled every time)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    upsert = dialect.insert(RateLimitWindow)
+    return upsert.on_conflict_do_update(
+        index_elements=["client_key", "window_start"],
+        set_={"count": RateLimitWindow.count + upsert.excluded.count}
+    ).returning(RateLimitWindow.client_key, RateLimitWindow.count)
+
+
 def _count_submissions(session: Session, clients: list[str], now: datetime,
                        policy: DispatchPolicy) -> list[bool]:
     """Fixed-window counters in the database, shared by every API process; per submission,
@@ -141,18 +155,11 @@ def _count_submissions(session: Session, clients: list[str], now: datetime,
         return []
     seconds = int(policy.rate_window.total_seconds())
     start = datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=now.tzinfo)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     arrivals = sorted(Counter(clients).items())
-    # Rows as parameters, not .values([...]): the statement stays the same from batch to
-    # batch, so it is compiled once (a multi-VALUES statement is compiled every time).
-    upsert = dialect.insert(RateLimitWindow)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=["client_key", "window_start"],
-        set_={"count": RateLimitWindow.count + upsert.excluded.count}
-    ).returning(RateLimitWindow.client_key, RateLimitWindow.count)
-    counted = {key: count for key, count in session.connection().execute(
-        upsert, [{"client_key": key, "window_start": start, "count": n}
-                 for key, n in arrivals])}
+    connection = session.connection()
+    counted = {key: count for key, count in connection.execute(
+        _upsert(connection.dialect.name), [{"client_key": key, "window_start": start, "count": n}
+                                           for key, n in arrivals])}
     totals = {key: counted[key] - n for key, n in arrivals}
     allowed = []
     for key in clients:

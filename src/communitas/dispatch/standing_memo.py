@@ -2,8 +2,9 @@
 
 What a routing decision reads — holdings, capacity offers, resource types, areas — changes
 only together with an event about it (every state change appends one, in the same
-transaction), so the memo forgets what such an event newer than the last look concerns:
-stock after a holding event, offers after a capacity offer event, everything after a change
+transaction), so the memo catches up on what such an event newer than the last look
+concerns: the holdings the holding events name are read again (each holding event names
+its holding), offers are forgotten after a capacity offer event, everything after a change
 to areas or the catalogue. (Of the events about an area only its own, ``area.*``, change
 it; a mode switch or a welfare check started there does not.) Decisions are then exactly
 those a fresh memo per batch would make.
@@ -40,8 +41,11 @@ class StandingMemo:
                 if kind != "area" or action.startswith("area.")}
             if changed - {"holding", "capacity_offer"}:
                 self._memo = RoutingMemo()
-            if "holding" in changed:
-                self._memo.forget_stock()
+            if "holding" in changed:  # just those holdings read again
+                self._memo.restock(session, [int(i) for i in session.execute(
+                    select(Event.subject_id).distinct()
+                    .where(Event.seq > self._seen, Event.subject_type == "holding"))
+                    .scalars()])
             if "capacity_offer" in changed:
                 self._memo.forget_offers()
         self._seen = head

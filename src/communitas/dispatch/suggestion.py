@@ -17,7 +17,7 @@ from datetime import date
 
 import numpy as np
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from communitas.areas import service as areas
 from communitas.areas.models import Area
@@ -25,7 +25,7 @@ from communitas.auth.permissions import Principal, can, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
 from communitas.config import Settings
-from communitas.db import rows_by_id
+from communitas.db import IN_CHUNK, rows_by_id
 from communitas.dispatch import fulfilment
 from communitas.dispatch.lifecycle import FULFILMENT
 from communitas.dispatch.models import LineKind, RequestLine, ResourceRequest
@@ -71,12 +71,33 @@ class _Stock:
     expires_on: date | None
 
 
+@dataclass(frozen=True)
+class _Spot:
+    """What a depot's area is asked for — its path (for ``can``) and usually its point —
+    read as plain columns (an ``Area`` row carries its geometry)."""
+
+    id: int
+    path: str
+    lon: float | None
+    lat: float | None
+
+
 @dataclass
 class _Depot:
     """A supply point: one organisation's usable holdings at one area, first expiry first."""
 
-    area: Area
+    area: _Spot
     holdings: list[_Stock]
+
+
+def _spots(session: Session, ids: list[int]) -> dict[int, _Spot]:
+    found: dict[int, _Spot] = {}
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), IN_CHUNK):
+        for row in session.execute(select(Area.id, Area.path, Area.lon, Area.lat).where(
+                Area.id.in_(ordered[start:start + IN_CHUNK]))):
+            found[row.id] = _Spot(row.id, row.path, row.lon, row.lat)
+    return found
 
 
 def _open_lines(session: Session, root: Area) -> list[OpenLine]:
@@ -91,7 +112,8 @@ def _open_lines(session: Session, root: Area) -> list[OpenLine]:
                RequestLine.kind == LineKind.ITEMS,
                RequestLine.committed < RequestLine.quantity)
         .order_by(ResourceRequest.priority, ResourceRequest.created_at, ResourceRequest.id,
-                  RequestLine.position)).all()
+                  RequestLine.position)
+        .options(joinedload(RequestLine.resource_type))).all()  # its code, in the same read
     return [(request, line) for request, line in rows]
 
 
@@ -113,7 +135,7 @@ def _depots(session: Session, principal: Principal, root: Area, type_ids: list[i
     rows = session.execute(query).all()
     codes = {type_id: code for type_id, code in session.execute(
         select(ResourceType.id, ResourceType.code).where(ResourceType.id.in_(type_ids)))}
-    places = rows_by_id(session, Area, [row.area_id for row in rows])
+    places = _spots(session, [row.area_id for row in rows])
     allowed: dict[tuple[int, int], bool] = {}
     groups: dict[tuple[int, int], _Depot] = {}
     for holding_id, area_id, org_id, type_id, quantity, expires_on in rows:
@@ -129,15 +151,17 @@ def _depots(session: Session, principal: Principal, root: Area, type_ids: list[i
     return [groups[key] for key in sorted(groups)]
 
 
-def _point(session: Session, area: Area, cache: dict[int, Point | None]) -> Point | None:
+def _point(session: Session, spot: Area | _Spot, cache: dict[int, Point | None]
+           ) -> Point | None:
     """The area's own point, else the mean of located areas below it, else the nearest
     located area above it (a street reserve often has no geometry of its own)."""
-    if area.id in cache:
-        return cache[area.id]
+    if spot.id in cache:
+        return cache[spot.id]
     point: Point | None = None
-    if area.lon is not None and area.lat is not None:
-        point = (area.lon, area.lat)
+    if spot.lon is not None and spot.lat is not None:
+        point = (spot.lon, spot.lat)
     else:
+        area = spot if isinstance(spot, Area) else areas.get_area_by_id(session, area_id=spot.id)
         low, high = area.subtree_bounds()
         lon, lat = session.execute(select(func.avg(Area.lon), func.avg(Area.lat)).where(
             Area.path >= low, Area.path < high, Area.lon.is_not(None),
@@ -147,7 +171,7 @@ def _point(session: Session, area: Area, cache: dict[int, Point | None]) -> Poin
         elif area.parent_id is not None:
             point = _point(session, areas.get_area_by_id(session, area_id=area.parent_id),
                            cache)
-    cache[area.id] = point
+    cache[spot.id] = point
     return point
 
 
@@ -155,6 +179,8 @@ def _request_point(session: Session, request: ResourceRequest,
                    cache: dict[int, Point | None]) -> Point | None:
     if request.lon is not None and request.lat is not None:
         return request.lon, request.lat
+    if request.area_id in cache:
+        return cache[request.area_id]
     return _point(session, areas.get_area_by_id(session, area_id=request.area_id), cache)
 
 

@@ -9,10 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Subquery, func, inspect, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import (
+    Select,
+    Subquery,
+    Table,
+    bindparam,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from communitas.areas import service as areas
 from communitas.areas.models import Area
@@ -23,7 +35,7 @@ from communitas.db import IN_CHUNK, rows_by_id
 from communitas.dispatch import routing
 from communitas.dispatch.fulfilment import release_undelivered
 from communitas.dispatch.lifecycle import OPEN, Action
-from communitas.dispatch.models import Notification, ResourceRequest
+from communitas.dispatch.models import Notification, RequestLine, ResourceRequest
 from communitas.dispatch.routing import Level, Need, RoutingDecision, Supply
 from communitas.dispatch.schemas import RequestAdjust
 from communitas.dispatch.service import (
@@ -44,7 +56,13 @@ from communitas.events import EventDraft, record_events
 from communitas.i18n import _
 from communitas.resources import capacity as resources_capacity
 from communitas.resources import service as resources
-from communitas.resources.models import CapacityPeriod, HoldingCondition
+from communitas.resources.models import (
+    CapacityOffer,
+    CapacityOfferArea,
+    CapacityPeriod,
+    Holding,
+    HoldingCondition,
+)
 
 __all__ = [
     "SUPERVISORS", "RoutingMemo", "StaffAction", "adjust_request", "approve_request",
@@ -85,30 +103,91 @@ def _held_by_type(session: Session, area: Area, type_ids: list[int] | None,
     return {type_id: int(total) for type_id, total in session.execute(query).all()}
 
 
+def _usable(session: Session, area: Area, on: date) -> Select[Any]:
+    """The select of the holdings in ``area``'s subtree that can be given out on ``on``
+    (``list_holdings``' own, joined to ``Area``)."""
+    return (resources.list_holdings(session, principal=SYSTEM, within=area.code,
+                                    condition=HoldingCondition.GOOD)
+            .where(or_(Holding.expires_on.is_(None), Holding.expires_on >= on)))
+
+
 def _usable_holdings(session: Session, area: Area, on: date) -> Subquery:
-    """The holdings in ``area``'s subtree that can be given out on ``on``."""
-    held = resources.list_holdings(session, principal=SYSTEM, within=area.code,
-                                   condition=HoldingCondition.GOOD).subquery()
-    return select(held).where(or_(held.c.expires_on.is_(None),
-                                  held.c.expires_on >= on)).subquery()
+    """:func:`_usable` as a subquery."""
+    return _usable(session, area, on).subquery()
+
+
+def _usable_rows(session: Session, top: Area, on: date, ids: Sequence[int] | None = None
+                 ) -> list[tuple[int, str, int, int]]:
+    """(holding id, area path, type id, units) of :func:`_usable` in ``top``'s subtree, all
+    or those among ``ids``; no ORDER BY Holding.id for the database to sort by first."""
+    query = (_usable(session, top, on).order_by(None)
+             .with_only_columns(Holding.id, Area.path, Holding.resource_type_id,
+                                Holding.quantity))
+    queries = [query] if ids is None else [
+        query.where(Holding.id.in_(ids[start:start + IN_CHUNK]))
+        for start in range(0, len(ids), IN_CHUNK)]
+    return [(holding_id, path, type_id, int(units)) for chunk in queries
+            for holding_id, path, type_id, units in session.execute(chunk)]
+
+
+class _DistrictStock:
+    """:func:`_held_by_type` of a district and of every area below it that holds anything,
+    from one read of its usable holdings, each added up its path; kept up to date holding
+    by holding (:meth:`restock`) instead of read again whole."""
+
+    def __init__(self, session: Session, top: Area, on: date) -> None:
+        self.top, self.on = top, on
+        self._below = top.path.count("/") - 2  # ancestors of ``top`` are not its to count
+        self.totals: dict[int, dict[int, int]] = {top.id: {}}
+        self._counts: dict[int, dict[int, int]] = {top.id: {}}  # holdings in each total
+        self._rows: dict[int, tuple[str, int, int]] = {}  # holding id → path, type, units
+        self._chains: dict[str, list[int]] = {}  # path → the areas it adds to
+        for row in _usable_rows(session, top, on):
+            self._add(*row)
+
+    def _chain(self, path: str) -> list[int]:
+        chain = self._chains.get(path)
+        if chain is None:
+            chain = self._chains[path] = [int(part) for part
+                                          in path.strip("/").split("/")[self._below:]]
+        return chain
+
+    def _add(self, holding_id: int, path: str, type_id: int, units: int) -> None:
+        self._rows[holding_id] = (path, type_id, units)
+        for area_id in self._chain(path):
+            per_type = self.totals.setdefault(area_id, {})
+            per_type[type_id] = per_type.get(type_id, 0) + units
+            counts = self._counts.setdefault(area_id, {})
+            counts[type_id] = counts.get(type_id, 0) + 1
+
+    def _remove(self, holding_id: int) -> None:
+        path, type_id, units = self._rows.pop(holding_id)
+        for area_id in self._chain(path):
+            counts = self._counts[area_id]
+            counts[type_id] -= 1
+            if counts[type_id]:
+                self.totals[area_id][type_id] -= units
+            else:  # no usable holding of the type left there: as if never read
+                del counts[type_id], self.totals[area_id][type_id]
+
+    def restock(self, session: Session, holding_ids: Sequence[int]) -> None:
+        """Read these holdings again (changed, new or gone) and correct the totals."""
+        ids = sorted(set(holding_ids))
+        rows = _usable_rows(session, self.top, self.on, ids)
+        for holding_id in ids:
+            if holding_id in self._rows:
+                self._remove(holding_id)
+        for row in rows:
+            self._add(*row)
 
 
 def _held_below(session: Session, top: Area, on: date) -> dict[int, dict[int, int]]:
-    """:func:`_held_by_type` of ``top`` and of every area below it that holds anything, in
-    one grouped query: units summed per (holding area, type), then added up the paths."""
-    held = _usable_holdings(session, top, on)
-    rows = session.execute(
-        select(Area.path, held.c.resource_type_id, func.sum(held.c.quantity))
-        .join(Area, Area.id == held.c.area_id)
-        .group_by(Area.path, held.c.resource_type_id)
-        .order_by(held.c.resource_type_id)).all()
-    below = top.path.count("/") - 2  # ancestors of ``top`` are not its to count
-    totals: dict[int, dict[int, int]] = {top.id: {}}
-    for path, type_id, units in rows:
-        for part in path.strip("/").split("/")[below:]:
-            per_type = totals.setdefault(int(part), {})
-            per_type[type_id] = per_type.get(type_id, 0) + int(units)
-    return totals
+    """:func:`_held_by_type` of ``top`` and of every area below it that holds anything."""
+    return _DistrictStock(session, top, on).totals
+
+
+def _per_day(offer: CapacityOffer) -> int:
+    return offer.units_per_period * (24 if offer.period is CapacityPeriod.HOUR else 1)
 
 
 def _offered_by_type(session: Session, community: Area) -> dict[int, int]:
@@ -118,9 +197,55 @@ def _offered_by_type(session: Session, community: Area) -> dict[int, int]:
         session, principal=SYSTEM, within=community.code, active=True)
     per_day: dict[int, int] = {}
     for offer in session.execute(offers).scalars():
-        units = offer.units_per_period * (24 if offer.period is CapacityPeriod.HOUR else 1)
-        per_day[offer.resource_type_id] = per_day.get(offer.resource_type_id, 0) + units
+        per_day[offer.resource_type_id] = per_day.get(offer.resource_type_id, 0) + _per_day(offer)
     return per_day
+
+
+# An active offer, as routing sees it: (type id, units per day, the paths it serves).
+_Offer = tuple[int, int, tuple[str, ...]]
+
+
+def _active_offers(session: Session) -> list[_Offer]:
+    """Every active offer with the paths of the areas it serves, in two queries; what
+    :func:`_offered_by_type` of any community sums is then :func:`_offered_from`."""
+    listing = resources_capacity.list_capacity_offers(session, principal=SYSTEM, active=True)
+    offers = list(session.execute(listing).scalars())
+    served: dict[int, list[str]] = {}
+    for offer_id, path in session.execute(
+            select(CapacityOfferArea.offer_id, Area.path)
+            .join(Area, Area.id == CapacityOfferArea.area_id)
+            .where(CapacityOfferArea.offer_id.in_(
+                listing.with_only_columns(CapacityOffer.id).order_by(None)))
+            .order_by(CapacityOfferArea.offer_id, Area.path)):
+        served.setdefault(offer_id, []).append(path)
+    return [(o.resource_type_id, _per_day(o), tuple(served.get(o.id, ()))) for o in offers]
+
+
+def _offered_from(offers: list[_Offer], community: Area) -> dict[int, int]:
+    """:func:`_offered_by_type` of ``community`` from :func:`_active_offers`: an offer
+    reaches it when it serves an area in its subtree or one above it
+    (capacity.list_capacity_offers' ``within``)."""
+    low, high = community.subtree_bounds()
+    per_day: dict[int, int] = {}
+    for type_id, units, paths in offers:
+        if any(low <= path < high or low.startswith(path) for path in paths):
+            per_day[type_id] = per_day.get(type_id, 0) + units
+    return per_day
+
+
+def _load_lines(session: Session, requests: Sequence[ResourceRequest]) -> None:
+    """Load the requests' lines with their resource types, one query per chunk (a
+    selectinload would read the requests again, and each type on its first use)."""
+    for start in range(0, len(requests), IN_CHUNK):
+        chunk = requests[start:start + IN_CHUNK]
+        lines: dict[int, list[RequestLine]] = {r.id: [] for r in chunk}
+        for line in session.execute(
+                select(RequestLine).where(RequestLine.request_id.in_(list(lines)))
+                .options(joinedload(RequestLine.resource_type))
+                .order_by(RequestLine.request_id, RequestLine.position)).scalars():
+            lines[line.request_id].append(line)
+        for request in chunk:
+            set_committed_value(request, "lines", lines[request.id])
 
 
 class RoutingMemo:
@@ -135,27 +260,28 @@ class RoutingMemo:
     def __init__(self) -> None:
         self._places: dict[int, Place] = {}
         self._types: dict[str, int] = {}
-        self._held: dict[tuple[int, date], dict[int, int]] = {}
-        self._districts: set[tuple[int, date]] = set()  # whose subtrees _held holds
+        self._stock: dict[tuple[int, date], _DistrictStock] = {}  # per (district, day)
         self._offered: dict[int, dict[int, int]] = {}
+        self._offers: list[_Offer] | None = None  # every active offer, read once
 
     def forget_stock(self) -> None:
-        self._held.clear()
-        self._districts.clear()
+        self._stock.clear()
+
+    def restock(self, session: Session, holding_ids: Sequence[int]) -> None:
+        """These holdings changed (or appeared, or went): read just them again."""
+        for stock in self._stock.values():
+            stock.restock(session, holding_ids)
 
     def forget_offers(self) -> None:
         self._offered.clear()
+        self._offers = None
 
     def prepare(self, session: Session, requests: Sequence[ResourceRequest], on: date) -> None:
         """Read what routing ``requests`` on ``on`` will need, in a few queries instead of
         several per request, and before the batch changes anything (so no query in its loop
         has to flush first): their lines and types, their places, stock and offers."""
-        lines_unloaded = [r.id for r in requests
-                          if inspect(r).persistent and "lines" in inspect(r).unloaded]
-        for start in range(0, len(lines_unloaded), IN_CHUNK):
-            session.execute(select(ResourceRequest)
-                            .where(ResourceRequest.id.in_(lines_unloaded[start:start + IN_CHUNK]))
-                            .options(selectinload(ResourceRequest.lines))).all()
+        _load_lines(session, [r for r in requests
+                              if inspect(r).persistent and "lines" in inspect(r).unloaded])
         missing = sorted({r.area_id for r in requests} - self._places.keys())
         if missing:  # read with the areas above them, then place_of finds them all in the
             # identity map (which keeps a row only while something holds it: ``found`` does)
@@ -186,16 +312,18 @@ class RoutingMemo:
 
     def held(self, session: Session, place: Place, on: date) -> list[dict[int, int]]:
         """Units per type id in the place's community, street and district."""
-        if (place.district.id, on) not in self._districts:
-            for area_id, units in _held_below(session, place.district, on).items():
-                self._held[area_id, on] = units
-            self._districts.add((place.district.id, on))
-        return [self._held.get((area.id, on), {})
+        stock = self._stock.get((place.district.id, on))
+        if stock is None:
+            stock = self._stock[place.district.id, on] = _DistrictStock(session, place.district,
+                                                                        on)
+        return [stock.totals.get(area.id, {})
                 for area in (place.community, place.street, place.district)]
 
     def offered(self, session: Session, community: Area) -> dict[int, int]:
         if community.id not in self._offered:
-            self._offered[community.id] = _offered_by_type(session, community)
+            if self._offers is None:
+                self._offers = _active_offers(session)
+            self._offered[community.id] = _offered_from(self._offers, community)
         return self._offered[community.id]
 
 
@@ -233,22 +361,30 @@ def place_in_queue(session: Session, request: ResourceRequest, decision: Routing
     refresh_sla(request, now, policy, restart=True)
 
 
+def _notification(request: ResourceRequest, place: Place, *, key: str, now: datetime,
+                  payload: dict[str, object]) -> dict[str, Any]:
+    """The notifications row telling the supervisors of the request's queue."""
+    level = request.queue_level
+    return {"created_at": now, "recipient_role": SUPERVISORS[level].value,
+            "recipient_area_id": place.queue_area(level).id, "message_key": key,
+            "request_id": request.id, "payload": {"reference": request.reference,
+                                                  "priority": request.priority, **payload}}
+
+
 def _notify(session: Session, request: ResourceRequest, place: Place, *, key: str,
             now: datetime, payload: dict[str, object]) -> None:
-    level = request.queue_level
-    session.add(Notification(
-        created_at=now, recipient_role=SUPERVISORS[level].value,
-        recipient_area_id=place.queue_area(level).id, message_key=key,
-        request_id=request.id, payload={"reference": request.reference,
-                                        "priority": request.priority, **payload}))
+    session.add(Notification(**_notification(request, place, key=key, now=now,
+                                             payload=payload)))
 
 
 # --- escalation ------------------------------------------------------------------------------
 
 def _escalate(session: Session, request: ResourceRequest, *, actor: str, by: str,
               reason: str, clock: Clock, policy: DispatchPolicy,
-              memo: RoutingMemo | None = None, drafts: list[EventDraft] | None = None) -> None:
-    """Route one level up at least; with ``drafts`` the event is left to the caller's batch."""
+              memo: RoutingMemo | None = None, drafts: list[EventDraft] | None = None,
+              notes: list[dict[str, Any]] | None = None) -> None:
+    """Route one level up at least; with ``drafts`` the event is left to the caller's
+    batch, and with ``notes`` the notification row."""
     above = routing.next_level(request.queue_level)
     if above is None:
         raise Conflict(_("This request is already with outside support"),
@@ -260,8 +396,13 @@ def _escalate(session: Session, request: ResourceRequest, *, actor: str, by: str
                              on=resources.today(clock), memo=memo)
     before = request.queue_level
     place_in_queue(session, request, decision, place, now=now, policy=policy)
-    _notify(session, request, place, key="request.escalated", now=now,
-            payload={"from": before.value, "to": request.queue_level.value, "reason": reason})
+    told: dict[str, object] = {"from": before.value, "to": request.queue_level.value,
+                               "reason": reason}
+    if notes is None:
+        _notify(session, request, place, key="request.escalated", now=now, payload=told)
+    else:
+        notes.append(_notification(request, place, key="request.escalated", now=now,
+                                   payload=told))
     payload = {"from": before.value, "to": request.queue_level.value, "reason": reason,
                "coverage": round(decision.coverage, 3)}
     if drafts is None:
@@ -286,6 +427,24 @@ def escalate_request(
     return request
 
 
+# What routing a request to a queue changes (place_in_queue, refresh_sla, log_draft).
+_QUEUE_COLUMNS = ("queue_level", "queue_area_id", "queued_at", "sla_due_at", "updated_at")
+
+
+def _write_queues(session: Session, requests: list[ResourceRequest]) -> None:
+    """Write the requests' queue columns in one executemany UPDATE, and tell the session
+    they are written (a flush would send one UPDATE per run of rows changing the same
+    columns)."""
+    table = cast(Table, ResourceRequest.__table__)
+    session.connection().execute(
+        update(table).where(table.c.id == bindparam("request_id")),
+        [{"request_id": r.id, **{column: getattr(r, column) for column in _QUEUE_COLUMNS}}
+         for r in requests])
+    for request in requests:
+        for column in _QUEUE_COLUMNS:
+            set_committed_value(request, column, getattr(request, column))
+
+
 def escalate_overdue(
     session: Session, *, clock: Clock | None = None, policy: DispatchPolicy | None = None,
 ) -> list[str]:
@@ -308,16 +467,20 @@ def escalate_overdue(
                    ResourceRequest.queue_level != Level.OUTSIDE)
             .order_by(ResourceRequest.id)
             .with_for_update().execution_options(populate_existing=True)
-            .options(selectinload(ResourceRequest.lines))).scalars()
+            .options(selectinload(ResourceRequest.lines)
+                     .selectinload(RequestLine.resource_type))).scalars()
     overdue.sort(key=lambda r: (r.priority, r.sla_due_at, r.id))
     if not overdue:
         return []
     memo = RoutingMemo()  # escalation routes, it never moves stock: one look-up per area
     memo.prepare(session, overdue, resources.today(clock))
     drafts: list[EventDraft] = []
+    notes: list[dict[str, Any]] = []
     for request in overdue:
         _escalate(session, request, actor=SYSTEM.actor, by="system", reason="sla",
-                  clock=clock, policy=policy, memo=memo, drafts=drafts)
+                  clock=clock, policy=policy, memo=memo, drafts=drafts, notes=notes)
+    _write_queues(session, sorted(overdue, key=lambda r: r.id))
+    session.execute(insert(Notification), notes)  # in order, as the ORM would add them
     record_events(session, actor=SYSTEM.actor, drafts=drafts, clock=clock)
     return [request.reference for request in overdue]
 
