@@ -122,7 +122,9 @@ def _queue_residents(session: Session, notice_id: int, channel: Channel, root: A
                literal(S.PENDING.value), literal(0), literal(now, UTCDateTime()))
         .join(Area, Area.id == Person.area_id)
         .where(reachable_resident(channel is Channel.SMS), Area.path >= low, Area.path < high))
-    result = session.execute(insert(OutboxMessage).from_select(_QUEUED_COLUMNS, residents))
+    # An INSERT's rowcount is kept only when asked (psycopg reports -1 otherwise).
+    result = session.execute(insert(OutboxMessage).from_select(_QUEUED_COLUMNS, residents)
+                             .execution_options(preserve_rowcount=True))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
