@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from communitas.alerts import notice_batch
@@ -26,7 +26,7 @@ from communitas.errors import Conflict, NotFound, PermissionDenied
 from communitas.events import Event
 from tests.alerts.helpers import ISSUER, START, build_notice_world, notice_body
 from tests.factories import COMMUNITY_A1, COMMUNITY_A2, COMMUNITY_B1, STREET_A
-from tests.sequences import sequences_rewound
+from tests.sequences import each_way
 
 CHECKER = Principal(username="checker", role=Role.PLATFORM_ADMIN, scope_path="/")
 OTHER = Issuer(sender=ISSUER.sender, unit_code="31011541600100")
@@ -56,15 +56,8 @@ def _state(db: Session, since: int) -> dict[str, Any]:
 
 def _both_ways(db: Session, one_by_one: Callable[[], Any], batched: Callable[[], Any]
                ) -> tuple[Any, Any]:
-    since = db.execute(select(func.max(Event.seq))).scalar_one()
-    results = []
-    for path in (one_by_one, batched):
-        with sequences_rewound(db):
-            savepoint = db.begin_nested()
-            answer = path()
-            results.append((answer, _state(db, since)))
-            savepoint.rollback()
-    return results[0], results[1]
+    one, batch = each_way(db, (one_by_one, batched), _state)
+    return one, batch
 
 
 def _world(db: Session) -> None:

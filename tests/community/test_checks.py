@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from communitas.auth.permissions import SYSTEM, Principal
@@ -27,7 +27,7 @@ from tests.community.helpers import (
     enrol,
 )
 from tests.factories import COMMUNITY_A1, DISTRICT
-from tests.sequences import sequences_rewound
+from tests.sequences import each_way
 
 
 def _paired_world(db: Session) -> dict[str, Principal]:
@@ -143,19 +143,11 @@ def test_many_runs_at_once_equal_runs_one_by_one(db: Session) -> None:
     start_checks(db, area_code=BUILDING_A1, source_kind="activation", source_id="12")
     runs = [CheckRun(COMMUNITY_A1, "12"), CheckRun(DISTRICT, "13"), CheckRun(DISTRICT, "12"),
             CheckRun(BUILDING_A1_2, "13")]
-    since = db.execute(select(func.max(Event.seq))).scalar_one()
-    outcomes = []
-    for path in ("one_by_one", "batched"):
-        with sequences_rewound(db):
-            savepoint = db.begin_nested()
-            if path == "one_by_one":
-                started = [start_checks(db, area_code=r.area_code, source_kind="activation",
-                                        source_id=r.source_id, clock=CLOCK) for r in runs]
-            else:
-                started = start_checks_many(db, runs=runs, source_kind="activation",
-                                            clock=CLOCK)
-            outcomes.append((started, _check_state(db, since)))
-            savepoint.rollback()
+    outcomes = each_way(db, (
+        lambda: [start_checks(db, area_code=r.area_code, source_kind="activation",
+                              source_id=r.source_id, clock=CLOCK) for r in runs],
+        lambda: start_checks_many(db, runs=runs, source_kind="activation", clock=CLOCK)),
+        _check_state)
     assert outcomes[0] == outcomes[1]
     assert [(s.created, s.already) for s in outcomes[1][0]] == [(1, 1), (2, 0), (0, 2), (0, 1)]
 

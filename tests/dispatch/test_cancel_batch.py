@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from communitas.auth.permissions import SYSTEM
@@ -31,7 +31,7 @@ from tests.dispatch.helpers import (
 )
 from tests.factories import DISTRICT
 from tests.resources.helpers import COMMITTEE_B1, stock
-from tests.sequences import sequences_rewound
+from tests.sequences import each_way
 
 WATER = "water.bottled"
 CLOCK = FixedClock(datetime(2026, 6, 1, 8, 0, tzinfo=UTC))
@@ -92,15 +92,8 @@ def _state(db: Session, since: int) -> dict[str, Any]:
 
 def _both_ways(db: Session, one_by_one: Callable[[], Any], batched: Callable[[], Any]
                ) -> tuple[Any, Any]:
-    since = db.execute(select(func.max(Event.seq))).scalar_one()
-    results = []
-    for path in (one_by_one, batched):
-        with sequences_rewound(db):
-            savepoint = db.begin_nested()
-            answer = path()
-            results.append((answer, _state(db, since)))
-            savepoint.rollback()
-    return results[0], results[1]
+    one, batch = each_way(db, (one_by_one, batched), _state)
+    return one, batch
 
 
 def test_cancelling_many_equals_cancelling_one_by_one(db: Session) -> None:

@@ -25,7 +25,7 @@ from communitas.tasks.models import CallOut, CallOutInvitation, Task
 from communitas.tasks.schemas import CallOutCreate, TaskCreate, TaskTransition
 from tests.actors.helpers import make_person
 from tests.factories import COMMUNITY_A1, COMMUNITY_A2, build_city
-from tests.sequences import sequences_rewound
+from tests.sequences import each_way
 from tests.tasks.helpers import BUILDING_A1, SATURDAY_10, build_task_world
 
 START = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
@@ -46,17 +46,10 @@ def _events(db: Session, after: int) -> list[tuple[Any, ...]]:
 def _both_ways(db: Session, one_by_one: Callable[[], None], batched: Callable[[], None],
                models: tuple[Any, ...]) -> None:
     """Run each path in a savepoint of the same world; both must leave the same database."""
-    after = db.execute(select(Event.seq).order_by(Event.seq.desc()).limit(1)).scalar_one()
-    results = []
-    for path in (one_by_one, batched):
-        with sequences_rewound(db):
-            savepoint = db.begin_nested()
-            path()
-            db.flush()
-            results.append(([_rows(db, m) for m in models], _events(db, after)))
-            savepoint.rollback()
-    assert results[0] == results[1]
-    assert results[0][1]  # something happened
+    [(_, one), (_, batch)] = each_way(db, (one_by_one, batched), lambda db, after: (
+        [_rows(db, m) for m in models], _events(db, after)))
+    assert one == batch
+    assert one[1]  # something happened
 
 
 def _worker(db: Session, code: str) -> Principal:
