@@ -44,6 +44,7 @@ from communitas.dispatch.fulfilment import (
     _check_usable,
     check_shipment,
     nothing_to_move,
+    over_commitment,
     step_payload,
     step_quantity,
     unmet_units,
@@ -63,13 +64,13 @@ from communitas.dispatch.service import (
     token_opens,
 )
 from communitas.dispatch.suggestion import STALE
-from communitas.errors import CommunitasError, Conflict, NotFound
+from communitas.errors import CommunitasError, NotFound
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
 from communitas.resources.ledger import StockLedger
 
 __all__ = ["Confirmations", "Deliveries", "PlanAcceptance", "PlannedCommit", "accept_plan",
-           "confirm_many", "deliver_many"]
+           "confirm_many", "deliver_many", "locked_requests"]
 
 _CHUNK = 500  # ids per IN (...) list
 
@@ -107,7 +108,7 @@ def _chunks(ids: list[int]) -> list[list[int]]:
     return [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
 
 
-def _requests(session: Session, references: list[str]) -> dict[str, ResourceRequest]:
+def locked_requests(session: Session, references: list[str]) -> dict[str, ResourceRequest]:
     """Reference → its request (a merged duplicate's: the survivor), locked, lines loaded."""
     survivor: dict[str, int] = {}
     for start in range(0, len(references), _CHUNK):
@@ -163,7 +164,7 @@ class _Round:
                  clock: Clock, policy: DispatchPolicy, ship: bool) -> None:
         self.principal, self.clock, self.policy, self.ship = principal, clock, policy, ship
         self.now = clock.now()
-        self.requests = _requests(session, list(dict.fromkeys(c.reference for c in commits)))
+        self.requests = locked_requests(session, list(dict.fromkeys(c.reference for c in commits)))
         self.stock = StockLedger(session, principal=principal, clock=clock,
                                  holding_ids=[c.holding_id for c in commits])
         self.areas = _areas(session, {r.area_id for r in self.requests.values()}
@@ -189,12 +190,7 @@ class _Round:
         _check_usable(holding, self.clock)
         _check_minimum(line, item.quantity)
         if line.committed + item.quantity > line.quantity:
-            open_units = line.quantity - line.committed
-            raise Conflict(_("Only {available} units of this line are still open; {requested} "
-                             "requested"), code="over_commitment", available=open_units,
-                           requested=item.quantity,
-                           details={"line_id": line.id, "open": open_units,
-                                    "requested": item.quantity})
+            raise over_commitment(line, item.quantity)
         self.events.append(self.stock.adjust(holding.id, -item.quantity,
                                              f"request {request.reference}"))
         line.committed += item.quantity
@@ -316,7 +312,7 @@ def deliver_many(
     :func:`fulfilment.deliver_shipment` would take them one by one."""
     clock = clock or SystemClock()
     now = clock.now()
-    requests = _requests(session, list(dict.fromkeys(ref for ref, _step in steps)))
+    requests = locked_requests(session, list(dict.fromkeys(ref for ref, _step in steps)))
     shipments = rows_by_id(session, Shipment, [step.shipment_id for _ref, step in steps],
                            lock=True)
     areas = _areas(session, {r.area_id for r in requests.values()}
@@ -373,7 +369,7 @@ def confirm_many(
     as :func:`fulfilment.confirm_request` would take them one by one (no principal)."""
     clock, policy = clock or SystemClock(), policy or DispatchPolicy()
     now = clock.now()
-    requests = _requests(session, list(dict.fromkeys(ref for ref, _token in items)))
+    requests = locked_requests(session, list(dict.fromkeys(ref for ref, _token in items)))
     ids = sorted({r.id for r in requests.values()})
     aliases, moved = _aliases(session, ids), _moved(session, ids)
     areas = _areas(session, {r.area_id for r in requests.values()})

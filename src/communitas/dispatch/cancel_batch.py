@@ -16,25 +16,26 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from communitas.areas.models import Area
 from communitas.auth.permissions import SYSTEM, Principal
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
 from communitas.db import IN_CHUNK
+from communitas.dispatch.batch_fulfilment import locked_requests
+from communitas.dispatch.fulfilment import over_commitment
 from communitas.dispatch.lifecycle import Action
 from communitas.dispatch.models import RequestLine, ResourceRequest, Shipment
 from communitas.dispatch.service import (
     DispatchPolicy,
+    _unknown,
     check_allowed,
     refresh_sla,
     resolve_actor,
     transition,
 )
-from communitas.errors import Conflict, NotFound
 from communitas.events import EventDraft, record_events
-from communitas.i18n import _
 from communitas.resources.ledger import StockLedger
 
 __all__ = ["RequestCancel", "cancel_requests"]
@@ -46,31 +47,6 @@ class RequestCancel:
 
     reference: str
     reason: str = ""
-
-
-def _locked(session: Session, references: list[str]) -> dict[str, ResourceRequest]:
-    """Reference → the request it names (a merged duplicate's: the survivor), read fresh and
-    locked in id order with its lines, as ``lock_request`` reads one."""
-    owner: dict[str, int] = {}
-    wanted = sorted(set(references))
-    for start in range(0, len(wanted), IN_CHUNK):
-        owner.update({reference: merged or own for reference, own, merged in session.execute(
-            select(ResourceRequest.reference, ResourceRequest.id,
-                   ResourceRequest.merged_into_id)
-            .where(ResourceRequest.reference.in_(wanted[start:start + IN_CHUNK])))})
-    for reference in references:
-        if reference not in owner:
-            raise NotFound(_("Unknown request {value}"), code="unknown_request",
-                           value=reference)
-    rows: dict[int, ResourceRequest] = {}
-    ids = sorted(set(owner.values()))
-    for start in range(0, len(ids), IN_CHUNK):
-        rows.update({r.id: r for r in session.execute(
-            select(ResourceRequest).where(ResourceRequest.id.in_(ids[start:start + IN_CHUNK]))
-            .order_by(ResourceRequest.id).with_for_update()
-            .options(selectinload(ResourceRequest.lines))
-            .execution_options(populate_existing=True)).scalars()})
-    return {reference: rows[owner[reference]] for reference in references}
 
 
 def _undelivered(session: Session, request_ids: list[int]) -> dict[int, list[Shipment]]:
@@ -94,11 +70,7 @@ def _give_back(request: ResourceRequest, shipment: Shipment, ledger: StockLedger
     left = shipment.quantity - quantity
     line: RequestLine = next(ln for ln in request.lines if ln.id == shipment.line_id)
     if not 0 <= line.committed - quantity <= line.quantity:  # fulfilment._move_committed
-        open_units = line.quantity - line.committed
-        raise Conflict(_("Only {available} units of this line are still open; {requested} "
-                         "requested"), code="over_commitment", available=open_units,
-                       requested=-quantity, details={"line_id": line.id, "open": open_units,
-                                                     "requested": -quantity})
+        raise over_commitment(line, -quantity)
     draft = ledger.adjust(shipment.holding_id, quantity,
                           f"returned from request {request.reference}")
     shipment.quantity = left
@@ -116,7 +88,10 @@ def cancel_requests(session: Session, *, principal: Principal | None,
     requester) would, in the order given: undelivered stock goes back to its holding."""
     clock, policy = clock or SystemClock(), policy or DispatchPolicy()
     now = clock.now()
-    requests = _locked(session, [item.reference for item in items])
+    requests = locked_requests(session, list(dict.fromkeys(i.reference for i in items)))
+    for item in items:
+        if item.reference not in requests:
+            raise _unknown(item.reference)
     shipments = _undelivered(session, sorted({r.id for r in requests.values()}))
     ledger = StockLedger(session, principal=SYSTEM, clock=clock, holding_ids=[
         s.holding_id for found in shipments.values() for s in found])

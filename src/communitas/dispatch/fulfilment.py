@@ -114,11 +114,16 @@ def _move_committed(session: Session, line: RequestLine, delta: int) -> None:
         .execution_options(synchronize_session=False)).scalar_one_or_none()
     session.refresh(line)
     if after is None:
-        open_units = line.quantity - line.committed
-        raise Conflict(_("Only {available} units of this line are still open; {requested} "
-                         "requested"), code="over_commitment", available=open_units,
-                       requested=delta, details={"line_id": line.id, "open": open_units,
-                                                 "requested": delta})
+        raise over_commitment(line, delta)
+
+
+def over_commitment(line: RequestLine, requested: int) -> Conflict:
+    """The refusal of a commitment (or return) that would take ``line`` past 0..quantity."""
+    open_units = line.quantity - line.committed
+    return Conflict(_("Only {available} units of this line are still open; {requested} "
+                      "requested"), code="over_commitment", available=open_units,
+                    requested=requested, details={"line_id": line.id, "open": open_units,
+                                                  "requested": requested})
 
 
 def commit_line(
