@@ -39,9 +39,8 @@ from communitas.auth.permissions import Principal, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
 from communitas.db import IN_CHUNK, UTCDateTime, rows_by_id
-from communitas.errors import Conflict, NotFound
+from communitas.errors import NotFound
 from communitas.events import EventDraft, record_events
-from communitas.i18n import _
 
 __all__ = [
     "Cancelling",
@@ -91,8 +90,7 @@ def _notices(session: Session, notice_ids: Sequence[int]) -> dict[int, Notice]:
     found = rows_by_id(session, Notice, notice_ids)
     for notice_id in notice_ids:
         if notice_id not in found:
-            raise NotFound(_("Unknown notice {value}"), code="unknown_notice",
-                           value=str(notice_id))
+            raise single.unknown_notice(notice_id)
     return found
 
 
@@ -123,8 +121,7 @@ def _number(session: Session, notices: list[Notice], units: list[str], now: date
     for notice, stem in zip(notices, stems, strict=True):
         free = next((f"{stem}{n}" for n in range(10) if f"{stem}{n}" not in taken), None)
         if free is None:
-            raise Conflict(_("Too many notices in one second; try again"),
-                           code="identifier_exhausted")
+            raise single.identifier_exhausted()
         notice.identifier = free
         taken.add(free)
 

@@ -60,10 +60,19 @@ class Issuer:
         return cls(sender=settings.notice_sender, unit_code=settings.notice_unit_code)
 
 
+def unknown_notice(notice_id: int) -> NotFound:
+    return NotFound(_("Unknown notice {value}"), code="unknown_notice", value=str(notice_id))
+
+
+def identifier_exhausted() -> Conflict:
+    """GB/T 35965.1 numbers ten notices per unit and second; an eleventh must wait."""
+    return Conflict(_("Too many notices in one second; try again"), code="identifier_exhausted")
+
+
 def get_notice(session: Session, *, notice_id: int) -> Notice:
     notice = session.get(Notice, notice_id)
     if notice is None:
-        raise NotFound(_("Unknown notice {value}"), code="unknown_notice", value=str(notice_id))
+        raise unknown_notice(notice_id)
     return notice
 
 
@@ -76,7 +85,7 @@ def new_identifier(session: Session, *, unit_code: str, now: datetime) -> str:
         candidate = f"{stem}{sequence}"
         if candidate not in taken:
             return candidate
-    raise Conflict(_("Too many notices in one second; try again"), code="identifier_exhausted")
+    raise identifier_exhausted()
 
 
 def _insert_numbered(session: Session, notice: Notice, unit_code: str, now: datetime) -> None:
@@ -91,7 +100,7 @@ def _insert_numbered(session: Session, notice: Notice, unit_code: str, now: date
             return
         except IntegrityError:
             continue
-    raise Conflict(_("Too many notices in one second; try again"), code="identifier_exhausted")
+    raise identifier_exhausted()
 
 
 def _named_areas(session: Session, principal: Principal, codes: list[str],
