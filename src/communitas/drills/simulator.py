@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -263,9 +263,7 @@ class Drill:
         outcome = accept_plan(session, principal=SYSTEM, commits=[
             PlannedCommit(line.reference, line.line_id, s.holding_id, s.quantity)
             for line in lines for s in line.shipments], ship=True, clock=self.clock)
-        for code in outcome.refused.values():
-            key = f"accept:{code}"
-            self.refusals[key] = self.refusals.get(key, 0) + 1
+        self._count_refusals("accept", outcome.refused)
         for shipment in outcome.shipments:
             reference, piece = suggested[(shipment.line_id, shipment.holding_id)]
             arrive = self.city.arrival_minute(self.conditions, piece,
@@ -273,7 +271,8 @@ class Drill:
             self._push_batched(arrive, "deliver",
                                (reference, shipment.id, piece.organisation_code))
 
-    def _count_refusals(self, kind: str, refused: dict[int, str]) -> None:
+    def _count_refusals(self, kind: str, refused: Mapping[Any, str]) -> None:
+        """Count each refused item as ``kind:code`` (the item itself goes on as live)."""
         for code in refused.values():
             key = f"{kind}:{code}"
             self.refusals[key] = self.refusals.get(key, 0) + 1
