@@ -50,6 +50,7 @@ def default_jobs(settings: Settings) -> list[Job]:
     from communitas.alerts.outbox import OutboxPolicy
     from communitas.dispatch import intake, triage
     from communitas.dispatch.service import DispatchPolicy
+    from communitas.dispatch.standing_memo import StandingMemo
     from communitas.modes import activation_service, warning_service
     from communitas.modes.activation_steps import route_prepositioning
     from communitas.routine import jobs as routine
@@ -61,6 +62,8 @@ def default_jobs(settings: Settings) -> list[Job]:
     senders = senders_from_settings(settings)
     minute = timedelta(minutes=1)
     day = timedelta(days=1)
+    # places and stock kept between escalation runs, caught up from the event log each time
+    escalation_memo = StandingMemo()
     return [
         Job("requests.expire_unverified", 5 * minute,
             lambda s, c: intake.expire_unverified(s, clock=c, policy=policy)),
@@ -70,7 +73,8 @@ def default_jobs(settings: Settings) -> list[Job]:
             steps=lambda f, c: intake.triage_stragglers(
                 f, clock=c, policy=policy, older_than=timedelta(minutes=5), limit=200)),
         Job("requests.escalate_overdue", minute,
-            lambda s, c: triage.escalate_overdue(s, clock=c, policy=policy)),
+            lambda s, c: triage.escalate_overdue(s, clock=c, policy=policy,
+                                                 memo=escalation_memo.current)),
         Job("warnings.escalate_unanswered", minute,
             lambda s, c: warning_service.escalate_unanswered_warnings(s, clock=c)),
         # The normal-time routine (docs/routine.md): daily, each job idempotent per period.

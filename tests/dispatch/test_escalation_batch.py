@@ -13,6 +13,7 @@ from communitas.dispatch import intake, triage
 from communitas.dispatch.models import Notification, ResourceRequest
 from communitas.dispatch.schemas import RequestCreate
 from communitas.dispatch.service import DispatchPolicy
+from communitas.dispatch.standing_memo import StandingMemo
 from communitas.events import Event
 from tests.dispatch.helpers import (
     BUILDING_A1,
@@ -68,3 +69,30 @@ def test_escalating_overdue_requests_in_one_batch_equals_one_by_one(db: Session)
     batch = _state(db, since)
     assert batch == one_by_one
     assert [action for action, *_rest in batch[2]] == ["request.escalated"] * 3
+
+
+def test_escalating_with_a_standing_memo_equals_a_fresh_memo(db: Session) -> None:
+    """The scheduler keeps one memo between runs; stock that moved since its last look is
+    read again, so the queues and events are those a fresh memo gives."""
+    build_dispatch_world(db)
+    stock(db, "water.bottled", COMMITTEE_B1, BUILDING_B1, 1)
+    for i, area in enumerate([BUILDING_A1, BUILDING_B1]):
+        intake.submit_request(db, principal=None, client=f"c{i}", policy=POLICY,
+                              data=RequestCreate.model_validate(
+                                  body("water.bottled", 2, area=area, priority=2)))
+    db.flush()
+    latest = db.execute(select(func.max(ResourceRequest.sla_due_at))).scalar_one()
+    late = FixedClock(latest + timedelta(minutes=1))
+    standing = StandingMemo()
+    warm = db.execute(select(ResourceRequest)).scalars().all()
+    standing.current(db).prepare(db, warm, late.now().date())  # little stock yet
+    stock(db, "water.bottled", COMMITTEE_A1, BUILDING_A1, 50)  # then stock arrives
+    since = db.execute(select(func.max(Event.seq))).scalar_one()
+
+    nested = db.begin_nested()
+    triage.escalate_overdue(db, clock=late, policy=POLICY)
+    fresh = _state(db, since)
+    nested.rollback()
+
+    assert triage.escalate_overdue(db, clock=late, policy=POLICY, memo=standing.current)
+    assert _state(db, since) == fresh

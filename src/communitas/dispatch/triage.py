@@ -7,7 +7,7 @@ decision is the pure :func:`communitas.dispatch.routing.route`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol, cast
 
@@ -447,12 +447,15 @@ def _write_queues(session: Session, requests: list[ResourceRequest]) -> None:
 
 def escalate_overdue(
     session: Session, *, clock: Clock | None = None, policy: DispatchPolicy | None = None,
+    memo: Callable[[Session], RoutingMemo] | None = None,
 ) -> list[str]:
     """Escalate every open request whose SLA ran out before full commitment; references.
 
     One locked read of the overdue requests, one events INSERT: the events are those
     escalating each request in turn appends, in the same order. When nothing is due, one
-    read of the ``sla_due_at`` index is all it costs."""
+    read of the ``sla_due_at`` index is all it costs. ``memo`` gives the routing memo to
+    use (a :class:`~communitas.dispatch.standing_memo.StandingMemo`'s ``current`` keeps
+    places and stock between runs); by default a fresh one."""
     clock, policy = clock or SystemClock(), policy or DispatchPolicy()
     now = clock.now()
     due = list(session.execute(select(ResourceRequest.id).where(
@@ -472,13 +475,14 @@ def escalate_overdue(
     overdue.sort(key=lambda r: (r.priority, r.sla_due_at, r.id))
     if not overdue:
         return []
-    memo = RoutingMemo()  # escalation routes, it never moves stock: one look-up per area
-    memo.prepare(session, overdue, resources.today(clock))
+    # escalation routes, it never moves stock: one look-up per area
+    routing = memo(session) if memo is not None else RoutingMemo()
+    routing.prepare(session, overdue, resources.today(clock))
     drafts: list[EventDraft] = []
     notes: list[dict[str, Any]] = []
     for request in overdue:
         _escalate(session, request, actor=SYSTEM.actor, by="system", reason="sla",
-                  clock=clock, policy=policy, memo=memo, drafts=drafts, notes=notes)
+                  clock=clock, policy=policy, memo=routing, drafts=drafts, notes=notes)
     _write_queues(session, sorted(overdue, key=lambda r: r.id))
     session.execute(insert(Notification), notes)  # in order, as the ORM would add them
     record_events(session, actor=SYSTEM.actor, drafts=drafts, clock=clock)
