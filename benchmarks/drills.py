@@ -4,9 +4,11 @@ Issue 7's targets: the 72-hour district flood ≤ 10 s, the 14-day city lockdown
 this machine. The demo city is built once per scale (seed 42, not timed); each drill then
 runs on an in-memory copy with seed 1. ``--hours`` stops a drill early (the time reported is
 for that horizon, and the row says so). The machine is shared, so each row also gives the
-process's CPU seconds and the 1-minute load average before and after. Prints a table and writes
-benchmarks/results/drills.json, replacing the rows of the same scenario and horizon and keeping
-the others (so a full flood and a shortened lockdown can be measured in separate runs).
+process's CPU seconds and the 1-minute load average before and after, and where the time
+went (wall seconds per event kind, timer job and workforce hook: ``Drill.timings``). Prints
+tables and writes benchmarks/results/drills.json, replacing the rows of the same scenario and
+horizon and keeping the others (so a full flood and a shortened lockdown can be measured in
+separate runs).
 
     .venv/bin/python benchmarks/drills.py [--scenario flood_72h_district] [--hours 12]
 """
@@ -55,7 +57,9 @@ def main() -> None:
                      "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
                      "requests": len(record.requests), "target_s": TARGETS[name],
                      "full_length": drill.horizon == scenario.minutes,
-                     "resilience_loss": metrics["resilience_loss_pct_hours"]})
+                     "resilience_loss": metrics["resilience_loss_pct_hours"],
+                     "where": {key: round(value, 2) for key, value in sorted(
+                         drill.timings.items(), key=lambda item: -item[1])}})
     table = Table(title="Drills through the real services (seed 1)")
     columns = ("scenario", "hours", "requests", "seconds", "cpu_seconds", "target_s",
                "full_length", "load_average_1m")
@@ -63,7 +67,17 @@ def main() -> None:
         table.add_column(column)
     for row in rows:
         table.add_row(*(str(row[c]) for c in columns))
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    for row in rows:
+        where = Table(title=f"Where the time went: {row['scenario']}, {row['hours']} h "
+                            "(wall s; timers include their jobs)")
+        for column in ("part", "seconds", "share"):
+            where.add_column(column)
+        for key, value in row["where"].items():
+            if value >= 0.05:
+                where.add_row(key, f"{value:.2f}", f"{100 * value / row['seconds']:.0f} %")
+        console.print(where)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     kept = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else []
     ran = {(row["scenario"], row["hours"]) for row in rows}

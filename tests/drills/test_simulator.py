@@ -143,3 +143,14 @@ def test_deliveries_and_confirmations_of_a_minute_are_one_batch() -> None:
     assert max(len(items) for _m, items in batches["deliver"]) > 1
     arrived = sorted(d.at for r in record.requests for d in r.deliveries)
     assert arrived == sorted(at for _m, items in batches["deliver"] for at in items)
+
+
+def test_the_drill_says_where_its_time_went() -> None:
+    """Wall seconds per event kind, timer job and hook, for benchmarks/drills.py."""
+    scenario = parse_scenario_text(SCENARIO, file="test.yaml")
+    drill = Drill(scenario, prepared(_world), seed=3)
+    drill.run()
+    for part in ("arrivals", "plan", "deliver", "timers", "timers:requests.escalate_overdue",
+                 "timers:Workforce.on_round"):
+        assert drill.timings[part] > 0, part
+    assert "timers:requests.triage_stragglers" not in drill.timings  # nothing to do in drills

@@ -17,6 +17,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -116,6 +117,9 @@ class Drill:
         self.jobs = default_jobs(get_settings())
         self.workforce = Workforce(self)  # works plan activation's tasks at timer rounds
         self._job_due: dict[str, datetime] = {}  # job name → drill time it runs next
+        # where the drill's time went (wall seconds per event kind, timer job and hook): for
+        # benchmarks/drills.py; no part of the record, which depends on the seed alone
+        self.timings: dict[str, float] = {}
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -162,15 +166,23 @@ class Drill:
             self.clock.set(event.minute)
             try:
                 with unit_of_work(self.factory) as session:
-                    getattr(self, f"_on_{event.kind}")(session, event)
+                    self._timed(event.kind, getattr(self, f"_on_{event.kind}"), session, event)
                     for hook in self.hooks.get(event.kind, []):
-                        hook(session, event)
+                        self._timed(f"{event.kind}:{getattr(hook, '__qualname__', 'hook')}", hook,
+                                    session, event)
             except CommunitasError as exc:  # refused, as it would be live: nothing changed
                 key = f"{event.kind}:{exc.code}"
                 self.refusals[key] = self.refusals.get(key, 0) + 1
             if progress:
                 progress(event.minute)
         return self._record()
+
+    def _timed(self, key: str, act: Callable[..., object], *args: Any) -> None:
+        began = time.perf_counter()
+        try:
+            act(*args)
+        finally:
+            self.timings[key] = self.timings.get(key, 0.0) + time.perf_counter() - began
 
     def _push_arrivals(self) -> None:
         """Residents' submissions, accepted in batches at the end of each intake minute
@@ -222,7 +234,7 @@ class Drill:
             if job.steps is not None or (due is not None and now < due):
                 continue
             self._job_due[job.name] = now + job.every
-            job.run(session, self.clock)
+            self._timed(f"timers:{job.name}", job.run, session, self.clock)
 
     def _on_inject(self, session: Session, event: _Event) -> None:
         inject = self.scenario.injects[event.data]
