@@ -127,8 +127,8 @@ def _holders(session: Session, area_codes: set[str], kind: OrganisationKind
     or any served area lies in the area's subtree."""
     if not area_codes:
         return {}
-    bounds = {a.code: a.subtree_bounds() for a in session.execute(
-        select(Area).where(Area.code.in_(sorted(area_codes)))).scalars()}
+    by_path = {path: code for code, path in session.execute(
+        select(Area.code, Area.path).where(Area.code.in_(sorted(area_codes))))}
     homes = session.execute(select(Organisation.code, Area.path)
                             .join(Area, Area.id == Organisation.home_area_id)
                             .where(Organisation.kind == kind)).all()
@@ -142,11 +142,14 @@ def _holders(session: Session, area_codes: set[str], kind: OrganisationKind
         paths[code].append(path)
     ordered = list(session.execute(select(Organisation.code).where(Organisation.kind == kind)
                                    .order_by(Organisation.code)).scalars())
-    found: dict[str, str | None] = {}
-    for area_code in area_codes:
-        low, high = bounds[area_code]
-        found[area_code] = next((org for org in ordered
-                                 if any(low <= p < high for p in paths[org])), None)
+    found: dict[str, str | None] = dict.fromkeys(area_codes)
+    for org in ordered:  # the first by code wins: an area's subtree holds a path when the
+        for path in paths[org]:  # area's own path is one of the path's prefixes
+            cut = 0
+            while (cut := path.find("/", cut) + 1) > 0:
+                area_code = by_path.get(path[:cut])
+                if area_code is not None and found[area_code] is None:
+                    found[area_code] = org
     return found
 
 
