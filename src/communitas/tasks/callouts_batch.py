@@ -45,21 +45,23 @@ def _place(task: Task, ref: lookups.AreaRef) -> tuple[float, float] | None:
 
 class _Pools:
     """Volunteers loaded once per skill, and those free at a time once per (skill, time),
-    sorted by latitude; ``nearby`` narrows them to the band a reach limit allows.
+    sorted by latitude; ``choose`` narrows them to the band a reach limit allows.
 
     Only candidates ``selection.select`` would drop anyway are left out (not free then; or,
     with a reach limit, no home or a latitude gap alone longer than the reach: the
     great-circle distance is at least R·|Δlat|), and ``select`` orders its choice totally
-    (distance, then code), so the choice is the one-by-one path's.
+    (distance, then code), so the choice is the one-by-one path's. Within the band,
+    ``selection.select_nearby`` makes the same choice as ``select``.
     """
 
     def __init__(self, session: Session, principal: Principal) -> None:
         self.session, self.bounds = session, area_range(principal)
         self.by_skill: dict[str | None, list[Candidate]] = {}
-        self.free: dict[tuple[str | None, datetime], tuple[list[Candidate], list[float],
-                                                            list[Candidate]]] = {}
+        self.free: dict[tuple[str | None, datetime],
+                        tuple[list[Candidate], list[float], selection.Homes]] = {}
 
-    def nearby(self, criteria: selection.Criteria) -> list[Candidate]:
+    def choose(self, criteria: selection.Criteria, count: int
+               ) -> list[tuple[Candidate, float | None]]:
         skill = criteria.skill
         if skill not in self.by_skill:
             self.by_skill[skill] = lookups.volunteer_candidates(
@@ -70,13 +72,16 @@ class _Pools:
                     if selection.available_at(c.availability, criteria.at)]
             placed = sorted((c for c in free if c.home is not None),
                             key=lambda c: c.home[1])  # type: ignore[index]
-            self.free[key] = (free, [c.home[1] for c in placed], placed)  # type: ignore[index]
-        free, lats, placed = self.free[key]
+            self.free[key] = (free, [c.home[1] for c in placed],  # type: ignore[index]
+                              selection.Homes(placed))
+        free, lats, homes = self.free[key]
         if criteria.max_km is None or criteria.place is None:
-            return free
+            return selection.select(free, criteria, count)
         band = math.degrees(criteria.max_km / selection.EARTH_RADIUS_KM) * (1 + 1e-6) + 1e-9
         lat = criteria.place[1]
-        return placed[bisect_left(lats, lat - band):bisect_right(lats, lat + band)]
+        return selection.select_nearby(homes, criteria, count,
+                                       bisect_left(lats, lat - band),
+                                       bisect_right(lats, lat + band))
 
 
 def create_callouts(session: Session, *, principal: Principal,
@@ -102,7 +107,7 @@ def create_callouts(session: Session, *, principal: Principal,
         criteria = selection.Criteria(at=data.at or task.due_at or now, place=_place(task, ref),
                                       skill=data.skill, qualification=data.qualification,
                                       max_km=data.max_km)
-        chosen = selection.select(pools.nearby(criteria), criteria, data.invite)
+        chosen = pools.choose(criteria, data.invite)
         if not chosen:
             result.append(None)
             continue
