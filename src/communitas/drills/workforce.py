@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -295,32 +295,24 @@ class Workforce:
 
     def _step(self, session: Session, action: Action, minute: float, due: list[_Job]) -> None:
         due = sorted(due, key=lambda j: j.task_id)
-        statuses = self._statuses(session, [j.task_id for j in due])
+        tasks = batch.locked_tasks(session, [j.task_id for j in due])
         ready = []
         for job in due:
-            if allowed(statuses[job.task_id], action):
+            if allowed(tasks[job.task_id].status, action):
                 ready.append(job)
             else:  # stood down (or closed) meanwhile: the assignee stops
                 job.closed = minute
                 del self.live[job.task_id]
         moves = [(j.task_id, SYSTEM if action is Action.VERIFY or j.principal is None
                   else j.principal) for j in ready]
-        batch.transition_many(session, action=action, moves=moves, clock=self.drill.clock)
+        batch.transition_locked(session, action=action, moves=moves, tasks=tasks,
+                                clock=self.drill.clock)
         field = {Action.ACCEPT: "accepted", Action.START: "started", Action.COMPLETE: "done",
                  Action.VERIFY: "verified"}[action]
         for job in ready:
             setattr(job, field, minute)
             if action is Action.VERIFY:
                 del self.live[job.task_id]
-
-    @staticmethod
-    def _statuses(session: Session, ids: Iterable[int]) -> dict[int, TaskStatus]:
-        ordered = sorted(ids)
-        found: dict[int, TaskStatus] = {}
-        for start in range(0, len(ordered), _CHUNK):
-            found.update((i, s) for i, s in session.execute(select(Task.id, Task.status).where(
-                Task.id.in_(ordered[start:start + _CHUNK]))))
-        return found
 
     # --- the result ------------------------------------------------------------------------
 
