@@ -17,7 +17,6 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from communitas.areas.models import Area
 from communitas.auth.permissions import Principal, require
@@ -62,14 +61,19 @@ class TaskRow:
 
 def locked_tasks(session: Session, ids: Sequence[int]) -> dict[int, TaskRow]:
     """The tasks by id, read in id order a chunk at a time and locked (as ``rows_by_id``),
-    with their areas' codes and paths."""
-    columns = [getattr(Task, key) for key in _COLUMNS]
+    with their areas' codes and paths. Plain columns, no ORM loading: pending changes are
+    flushed first, as an ORM query would."""
+    table, areas = cast(Table, Task.__table__), cast(Table, Area.__table__)
+    columns = [table.c[Task.__mapper__.column_attrs[key].columns[0].key] for key in _COLUMNS]
+    if session.autoflush:
+        session.flush()
     found: dict[int, TaskRow] = {}
     ordered = sorted(set(ids))
     for start in range(0, len(ordered), IN_CHUNK):
-        query = (select(*columns, Area.code, Area.path).join(Area, Area.id == Task.area_id)
-                 .where(Task.id.in_(ordered[start:start + IN_CHUNK])).order_by(Task.id)
-                 .with_for_update(of=Task))
+        query = (select(*columns, areas.c.code, areas.c.path)
+                 .join(areas, areas.c.id == table.c.area_id)
+                 .where(table.c.id.in_(ordered[start:start + IN_CHUNK])).order_by(table.c.id)
+                 .with_for_update(of=table))
         for row in session.execute(query):
             values = dict(zip(_COLUMNS, row, strict=False))
             found[values["id"]] = TaskRow(values, row[-2], row[-1])
@@ -138,11 +142,11 @@ def _write(session: Session, rows: list[TaskRow]) -> None:
             groups.setdefault(tuple(sorted(changes)), []).append(
                 {"task_id": task_id, **{f"new_{k}": v for k, v in changes.items()}})
     for keys, params in groups.items():
-        session.execute(update(table).where(table.c.id == bindparam("task_id")).values(
+        session.connection().execute(update(table).where(table.c.id == bindparam("task_id")).values(
             {table.c[k]: bindparam(f"new_{k}", type_=table.c[k].type) for k in keys}), params)
     for row in rows:
         row.written()
     for task_id in latest:
-        held = session.identity_map.get(identity_key(Task, task_id))
+        held = session.identity_map.get((Task, (task_id,), None))  # Task's identity key
         if held is not None:
             session.expire(held)
