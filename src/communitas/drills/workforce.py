@@ -102,6 +102,9 @@ class Workforce:
         self.staff, self.volunteers = drill.scenario.workforce, drill.scenario.volunteers
         self.jobs: dict[int, _Job] = {}
         self.live: dict[int, _Job] = {}  # jobs with someone on them, not yet verified
+        # Per step, (minute it comes due, task id) of the live jobs waiting for just that
+        # step, so a round reads only what is due rather than every live job.
+        self.waiting: dict[Action, list[tuple[float, int]]] = {a: [] for a in _STEPS}
         self.replies: list[_Reply] = []
         self.crews: dict[str, list[float]] = {}
         self.turned_out: dict[int, bool] = {}
@@ -133,6 +136,7 @@ class Workforce:
             due = self._due(action, minute)
             if due:
                 self._phase(session, partial(self._step, session, action, minute, due))
+                self._requeue(action, due)
 
     def _phase(self, session: Session, phase: Callable[[], None]) -> None:
         try:
@@ -199,6 +203,7 @@ class Workforce:
         job.start_at = max(ready, free)
         job.done_at = job.start_at + duration
         heapq.heappush(crews, job.done_at)
+        self._wait(job, Action.ACCEPT if job.accepted is None else Action.START)
 
     # --- call-outs -------------------------------------------------------------------------
 
@@ -280,18 +285,33 @@ class Workforce:
 
     # --- lifecycle steps -------------------------------------------------------------------
 
+    def _wait(self, job: _Job, action: Action) -> None:
+        at = {Action.ACCEPT: job.accept_at, Action.START: job.start_at,
+              Action.COMPLETE: job.done_at, Action.VERIFY: job.done}[action]
+        if at is not None:
+            heapq.heappush(self.waiting[action], (at, job.task_id))
+
     def _due(self, action: Action, minute: float) -> list[_Job]:
-        jobs = list(self.live.values())
-        if action is Action.ACCEPT:
-            return [j for j in jobs if j.accepted is None and j.accept_at is not None
-                    and j.accept_at <= minute]
-        if action is Action.START:
-            return [j for j in jobs if j.accepted is not None and j.started is None
-                    and j.start_at is not None and j.start_at <= minute]
-        if action is Action.COMPLETE:
-            return [j for j in jobs if j.started is not None and j.done is None
-                    and j.done_at is not None and j.done_at <= minute]
-        return [j for j in jobs if j.done is not None and j.verified is None and j.done < minute]
+        """Live jobs whose ``action`` is due: accept, start and complete from their minute
+        on, verify from the round after the one that saw the work done."""
+        waiting, due = self.waiting[action], []
+        while waiting and (waiting[0][0] < minute if action is Action.VERIFY
+                           else waiting[0][0] <= minute):
+            job = self.live.get(heapq.heappop(waiting)[1])
+            if job is not None:
+                due.append(job)
+        return due
+
+    def _requeue(self, action: Action, due: list[_Job]) -> None:
+        """After a step: the jobs it moved wait for their next step; those a refusal left
+        where they were wait for this one again (stood-down jobs have left ``live``)."""
+        field, after = _FIELDS[action], _NEXT.get(action)
+        for job in due:
+            if getattr(job, field) is None:
+                if job.task_id in self.live:
+                    self._wait(job, action)
+            elif after is not None:
+                self._wait(job, after)
 
     def _step(self, session: Session, action: Action, minute: float, due: list[_Job]) -> None:
         due = sorted(due, key=lambda j: j.task_id)
@@ -307,8 +327,7 @@ class Workforce:
                   else j.principal) for j in ready]
         batch.transition_locked(session, action=action, moves=moves, tasks=tasks,
                                 clock=self.drill.clock)
-        field = {Action.ACCEPT: "accepted", Action.START: "started", Action.COMPLETE: "done",
-                 Action.VERIFY: "verified"}[action]
+        field = _FIELDS[action]
         for job in ready:
             setattr(job, field, minute)
             if action is Action.VERIFY:
@@ -346,5 +365,9 @@ class Workforce:
         return found
 
 
+_FIELDS = {Action.ACCEPT: "accepted", Action.START: "started", Action.COMPLETE: "done",
+           Action.VERIFY: "verified"}
+_NEXT = {Action.ACCEPT: Action.START, Action.START: Action.COMPLETE,
+         Action.COMPLETE: Action.VERIFY}
 _TAKEABLE = frozenset({TaskStatus.OPEN, TaskStatus.ASSIGNED, TaskStatus.ACCEPTED,
                        TaskStatus.IN_PROGRESS})
