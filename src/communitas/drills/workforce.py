@@ -254,9 +254,9 @@ class Workforce:
         due = [r for r in due if not r.accept or tasks[r.invitation_id][1] in _TAKEABLE]
         answers = [Answer(r.invitation_id, r.accept, self._volunteer(r.person_id)) for r in due]
         done = callouts_batch.respond_many(session, answers=answers, clock=self.drill.clock)
-        for reply, invitation in zip(due, done, strict=True):
+        for reply, status in zip(due, done, strict=True):
             self.counts["accepted" if reply.accept else "declined"] += 1
-            if invitation.status is not InvitationStatus.ASSIGNED:
+            if status is not InvitationStatus.ASSIGNED:
                 continue
             job = self.jobs.get(tasks[reply.invitation_id][0])
             if job is None or job.principal is not None:
@@ -318,7 +318,7 @@ class Workforce:
         tasks = batch.locked_tasks(session, [j.task_id for j in due])
         ready = []
         for job in due:
-            if allowed(tasks[job.task_id].status, action):
+            if allowed(tasks[job.task_id].row.status, action):
                 ready.append(job)
             else:  # stood down (or closed) meanwhile: the assignee stops
                 job.closed = minute

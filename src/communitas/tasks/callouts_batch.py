@@ -14,6 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ from communitas.tasks import lookups, selection
 from communitas.tasks.callouts import _take_task
 from communitas.tasks.lifecycle import ACTIVE, TaskStatus
 from communitas.tasks.models import CallOut, CallOutInvitation, InvitationStatus, Task
+from communitas.tasks.row_copies import RowCopy, read_copies, write_back
 from communitas.tasks.schemas import CallOutCreate
 from communitas.tasks.selection import Candidate
 
@@ -144,25 +146,28 @@ class Answer:
 
 
 def respond_many(session: Session, *, answers: Sequence[Answer], clock: Clock | None = None
-                 ) -> list[CallOutInvitation]:
-    """Record the answers in order, as ``respond`` would one after another."""
-    invitations = rows_by_id(session, CallOutInvitation, [a.invitation_id for a in answers],
-                             lock=True)
-    callouts = rows_by_id(session, CallOut, [i.callout_id for i in invitations.values()],
+                 ) -> list[InvitationStatus]:
+    """Record the answers in order, as ``respond`` would one after another; each answered
+    invitation's status after its answer. The rows are read and written as plain copies
+    (``row_copies``), not ORM objects."""
+    invitations = _copies(session, CallOutInvitation, [a.invitation_id for a in answers],
                           lock=True)
-    tasks = rows_by_id(session, Task, [c.task_id for c in callouts.values()])
+    callouts = _copies(session, CallOut, [i.callout_id for i in invitations.values()],
+                       lock=True)
+    tasks = _copies(session, Task, [c.task_id for c in callouts.values()])
     refs = lookups.area_refs(session, [t.area_id for t in tasks.values()])
     people = lookups.person_codes(session, [i.person_id for i in invitations.values()])
     now = (clock or SystemClock()).now()
     drafts: list[EventDraft] = []
-    result: list[CallOutInvitation] = []
+    result: list[InvitationStatus] = []
     for answer in answers:
-        invitation = invitations.get(answer.invitation_id)
-        if invitation is None:
+        copy = invitations.get(answer.invitation_id)
+        if copy is None:
             raise NotFound(_("Unknown invitation {value}"), code="unknown_invitation",
                            value=answer.invitation_id)
-        callout = callouts[invitation.callout_id]
-        task = tasks[callout.task_id]
+        invitation = cast(CallOutInvitation, copy)  # the rules read and set columns only
+        callout = cast(CallOut, callouts[invitation.callout_id])
+        task = cast(Task, tasks[callout.task_id])
         code, path = refs[task.area_id][0], refs[task.area_id][1]
         who = answer.principal
         if who.person_id is None or who.person_id != invitation.person_id:
@@ -189,7 +194,14 @@ def respond_many(session: Session, *, answers: Sequence[Answer], clock: Clock | 
                                  actor=who.actor))
         drafts += [EventDraft(d.action, d.subject_type, d.subject_id, d.area_code, d.payload,
                               actor=who.actor) for d in taken]
-        result.append(invitation)
+        result.append(invitation.status)
+    for model, copies in ((CallOutInvitation, invitations), (CallOut, callouts), (Task, tasks)):
+        write_back(session, model, list(copies.values()))
     record_events(session, actor="system", clock=clock, drafts=drafts)
-    session.flush()
+    session.flush()  # the chain head, as the single path leaves it
     return result
+
+
+def _copies(session: Session, model: type[Any], ids: list[int], *, lock: bool = False
+            ) -> dict[int, RowCopy]:
+    return {i: row for i, (row, _extra) in read_copies(session, model, ids, lock=lock).items()}
