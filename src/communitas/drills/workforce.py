@@ -215,7 +215,7 @@ class Workforce:
         made = callouts_batch.create_callouts(
             session, principal=SYSTEM, items=[(i, data) for i in task_ids],
             clock=self.drill.clock)
-        ids = [c.id for c in made if c is not None]
+        ids = [c for c in made if c is not None]
         self.counts["callouts"] += len(ids)
         self.counts["no_volunteers"] += len(made) - len(ids)
         for invitation_id, person_id in self._invitations(session, ids):

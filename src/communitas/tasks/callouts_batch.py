@@ -2,8 +2,10 @@
 
 The rules are :mod:`communitas.tasks.callouts`' (the same volunteer choice, places, standby
 and first-placed-becomes-assignee rule, the same events); the I/O is batched: volunteers
-are loaded once per skill, tasks, invitations and call-outs in one locked SELECT each, and
-the events go in with one ``record_events`` call. Answers are applied in the order given,
+are loaded once per skill; tasks, invitations and call-outs are read in one SELECT each
+(invitations and call-outs locked) as plain row copies (``row_copies``), not ORM objects;
+new call-outs and invitations go in by multi-row INSERTs, changes by executemany UPDATEs,
+and the events with one ``record_events`` call. Answers are applied in the order given,
 as if answered one after another, so places go to the earliest answers in that order.
 """
 
@@ -16,13 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from communitas.auth.permissions import Principal, area_range, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
-from communitas.db import rows_by_id
 from communitas.errors import Conflict, NotFound
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
@@ -88,20 +89,21 @@ class _Pools:
 
 def create_callouts(session: Session, *, principal: Principal,
                     items: Sequence[tuple[int, CallOutCreate]], clock: Clock | None = None
-                    ) -> list[CallOut | None]:
-    """One call-out per (task id, request), as ``create_callout`` makes them one by one;
-    None where no volunteer fits (the single path's ``no_volunteers``). All or nothing for
-    the other refusals (unknown or closed task, no permission)."""
-    tasks = rows_by_id(session, Task, [task_id for task_id, _data in items])
+                    ) -> list[int | None]:
+    """One call-out per (task id, request), as ``create_callout`` makes them one by one; the
+    new call-outs' ids, None where no volunteer fits (the single path's ``no_volunteers``).
+    All or nothing for the other refusals (unknown or closed task, no permission)."""
+    tasks = _copies(session, Task, [task_id for task_id, _data in items])
     refs = lookups.area_refs(session, [t.area_id for t in tasks.values()])
     now = (clock or SystemClock()).now()
     pools = _Pools(session, principal)
-    made: list[tuple[CallOut, Task, list[tuple[Candidate, float | None]]]] = []
-    result: list[CallOut | None] = []
+    made: list[tuple[dict[str, Any], Task, list[tuple[Candidate, float | None]]]] = []
+    slots: list[int | None] = []  # per item, its place in ``made``
     for task_id, data in items:
-        task = tasks.get(task_id)
-        if task is None:
+        copy = tasks.get(task_id)
+        if copy is None:
             raise NotFound(_("Unknown task {value}"), code="unknown_task", value=task_id)
+        task = cast(Task, copy)  # read only
         ref = refs[task.area_id]
         require(principal, Permission.CALLOUT_MANAGE, area_path=ref[1])
         if task.status not in ACTIVE:
@@ -110,30 +112,31 @@ def create_callouts(session: Session, *, principal: Principal,
                                       skill=data.skill, qualification=data.qualification,
                                       max_km=data.max_km)
         chosen = pools.choose(criteria, data.invite)
-        if not chosen:
-            result.append(None)
-            continue
-        callout = CallOut(task_id=task.id, head_count=data.head_count, filled=0,
-                          skill=data.skill, qualification=data.qualification,
-                          max_km=data.max_km, at=criteria.at, created_by=principal.actor,
-                          created_at=now)
-        made.append((callout, task, chosen))
-        result.append(callout)
-    session.add_all([callout for callout, _t, _c in made])
-    session.flush()
-    rows = [{"callout_id": callout.id, "person_id": c.person_id, "status": IS.INVITED,
+        slots.append(len(made) if chosen else None)
+        if chosen:
+            made.append(({"task_id": task.id, "head_count": data.head_count, "filled": 0,
+                          "skill": data.skill, "qualification": data.qualification,
+                          "max_km": data.max_km, "at": criteria.at,
+                          "created_by": principal.actor, "created_at": now}, task, chosen))
+    table = cast(Table, CallOut.__table__)
+    ids = [row[0] for row in session.connection().execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        [callout for callout, _t, _c in made])] if made else []
+    rows = [{"callout_id": callout_id, "person_id": c.person_id, "status": IS.INVITED,
              "invited_at": now, "distance_km": round(km, 3) if km is not None else None,
              "hours": 0.0, "responded_at": None}
-            for callout, _task, chosen in made for c, km in chosen]
+            for callout_id, (_callout, _task, chosen) in zip(ids, made, strict=True)
+            for c, km in chosen]
     if rows:  # one multi-row INSERT; nothing here reads the invitations back as objects
         session.execute(insert(CallOutInvitation), rows)
     record_events(session, actor=principal.actor, clock=clock, drafts=[EventDraft(
-        "callout.created", "callout", callout.id, refs[task.area_id][0], {
-            "task_id": task.id, "head_count": callout.head_count, "skill": callout.skill,
-            "qualification": callout.qualification, "max_km": callout.max_km,
-            "invited": [c.code for c, _km in chosen]}) for callout, task, chosen in made])
+        "callout.created", "callout", callout_id, refs[task.area_id][0], {
+            "task_id": task.id, "head_count": callout["head_count"], "skill": callout["skill"],
+            "qualification": callout["qualification"], "max_km": callout["max_km"],
+            "invited": [c.code for c, _km in chosen]})
+        for callout_id, (callout, task, chosen) in zip(ids, made, strict=True)])
     session.flush()
-    return result
+    return [ids[slot] if slot is not None else None for slot in slots]
 
 
 @dataclass(frozen=True)
