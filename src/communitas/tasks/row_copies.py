@@ -41,12 +41,17 @@ class RowCopy:
         self.read_values = {key: self.__dict__[key] for key in self.keys}
 
 
-def _keys(model: type[Any]) -> tuple[str, ...]:
-    return tuple(attr.key for attr in model.__mapper__.column_attrs)
+_MAPPED: dict[type[Any], tuple[tuple[str, ...], dict[str, Any]]] = {}
 
 
-def _column(model: type[Any], key: str) -> Any:
-    return cast(Table, model.__table__).c[model.__mapper__.column_attrs[key].columns[0].key]
+def _mapped(model: type[Any]) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The attribute keys of every mapped column, and each key's table column."""
+    if model not in _MAPPED:
+        table = cast(Table, model.__table__)
+        columns = {attr.key: table.c[attr.columns[0].key]
+                   for attr in model.__mapper__.column_attrs}
+        _MAPPED[model] = (tuple(columns), columns)
+    return _MAPPED[model]
 
 
 def read_copies(session: Session, model: type[Any], ids: Sequence[int], *, lock: bool = False,
@@ -56,8 +61,8 @@ def read_copies(session: Session, model: type[Any], ids: Sequence[int], *, lock:
     ``db.rows_by_id``), each with the values of ``join``'s extra columns (a table, its ON
     clause and the columns wanted). Pending changes are flushed first, as an ORM query
     would."""
-    table, keys = cast(Table, model.__table__), _keys(model)
-    columns = [_column(model, key) for key in keys]
+    table, (keys, by_key) = cast(Table, model.__table__), _mapped(model)
+    columns = list(by_key.values())
     extra = list(join[2]) if join is not None else []
     if session.autoflush:
         session.flush()
@@ -80,7 +85,7 @@ def read_copies(session: Session, model: type[Any], ids: Sequence[int], *, lock:
 def write_back(session: Session, model: type[Any], copies: Sequence[RowCopy]) -> None:
     """The changes of ``copies`` (a row may appear more than once), one executemany UPDATE
     per set of changed columns; held ORM objects of these rows are expired."""
-    table = cast(Table, model.__table__)
+    table, (_keys, columns) = cast(Table, model.__table__), _mapped(model)
     latest: dict[int, dict[str, Any]] = {}
     for copy in copies:
         latest.setdefault(copy.id, {}).update(copy.changes())
@@ -91,8 +96,8 @@ def write_back(session: Session, model: type[Any], copies: Sequence[RowCopy]) ->
                 {"row_id": row_id, **{f"new_{k}": v for k, v in changes.items()}})
     for keys, params in groups.items():
         session.connection().execute(update(table).where(table.c.id == bindparam("row_id"))
-                                     .values({_column(model, k): bindparam(
-                                         f"new_{k}", type_=_column(model, k).type)
+                                     .values({columns[k]: bindparam(
+                                         f"new_{k}", type_=columns[k].type)
                                          for k in keys}), params)
     for copy in copies:
         copy.written()
