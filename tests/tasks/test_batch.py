@@ -194,3 +194,15 @@ def test_standing_down_many_keeps_the_permission_rule(db: Session) -> None:
     with pytest.raises(PermissionDenied):
         tasks.stand_down_many(db, principal=worker, source_kind="activation",
                               origins=[("7", "No")])
+
+
+def test_tasks_the_session_holds_read_the_batch_s_changes(db: Session) -> None:
+    build_city(db)
+    worker = _worker(db, "GW-1")
+    [task] = tasks.create_tasks(db, principal=SYSTEM, clock=FixedClock(START), items=[
+        TaskCreate(title="Pump check", area_code=COMMUNITY_A1, assignee_person_code="GW-1")])
+    assert task.status is TaskStatus.ASSIGNED  # loaded into the session
+    assert batch.transition_many(db, action=Action.ACCEPT, moves=[(task.id, worker)]) == [task.id]
+    batch.transition_many(db, action=Action.COMPLETE, moves=[(task.id, worker)])
+    assert task.status is TaskStatus.DONE and task.done_by == worker.actor
+    assert task.accepted_at is not None

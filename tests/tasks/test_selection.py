@@ -8,7 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from communitas.actors.kinds import Availability
-from communitas.tasks.selection import Candidate, Criteria, available_at, distance_km, select
+from communitas.tasks.selection import (
+    Candidate,
+    Criteria,
+    Homes,
+    available_at,
+    distance_km,
+    select,
+    select_nearby,
+)
 
 A = Availability
 SATURDAY_10_UTC = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # 10:00 Beijing, a Saturday
@@ -61,3 +69,27 @@ def test_distance_is_symmetric_and_non_negative(a: float, b: float, c: float, d:
     assert distance_km((a, b), (c, d)) >= 0
     assert abs(distance_km((a, b), (c, d)) - distance_km((c, d), (a, b))) < 1e-6
     assert distance_km((a, b), (a, b)) < 1e-9
+
+
+_homes = st.tuples(st.sampled_from([121.49, 121.5, 121.51, 121.52]),
+                   st.sampled_from([31.18, 31.2, 31.21, 31.25]))
+_pool = st.lists(st.tuples(_homes, st.booleans(), st.sampled_from([A.ANYTIME, A.WEEKDAY_DAYTIME]),
+                           st.floats(-0.05, 0.05)), max_size=40)
+
+
+@given(_pool, st.integers(1, 6), st.sampled_from([0.5, 1.0, 2.2, 5.0]),
+       st.sampled_from([None, "cert"]))
+def test_select_nearby_chooses_as_select(pool: list[tuple[tuple[float, float], bool,
+                                                          Availability, float]],
+                                         count: int, max_km: float, qualification: str | None
+                                         ) -> None:
+    # Few distinct homes, so distances tie often and the code breaks the ties.
+    people = [Candidate(person_id=n, code=f"V-{(n * 7) % 40:02d}", skills=frozenset(),
+                        availability=window, home=(home[0] + jitter * (n % 2), home[1]),
+                        qualifications={"cert": None} if qualified else {})
+              for n, (home, qualified, window, jitter) in enumerate(pool)]
+    criteria = Criteria(at=SATURDAY_10_UTC, place=TASK, qualification=qualification,
+                        max_km=max_km)
+    assert select_nearby(Homes(people), criteria, count) == select(people, criteria, count)
+    assert (select_nearby(Homes(people), criteria, count, 2, 30)
+            == select(people[2:30], criteria, count))

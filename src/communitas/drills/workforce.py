@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -102,6 +102,9 @@ class Workforce:
         self.staff, self.volunteers = drill.scenario.workforce, drill.scenario.volunteers
         self.jobs: dict[int, _Job] = {}
         self.live: dict[int, _Job] = {}  # jobs with someone on them, not yet verified
+        # Per step, (minute it comes due, task id) of the live jobs waiting for just that
+        # step, so a round reads only what is due rather than every live job.
+        self.waiting: dict[Action, list[tuple[float, int]]] = {a: [] for a in _STEPS}
         self.replies: list[_Reply] = []
         self.crews: dict[str, list[float]] = {}
         self.turned_out: dict[int, bool] = {}
@@ -133,6 +136,7 @@ class Workforce:
             due = self._due(action, minute)
             if due:
                 self._phase(session, partial(self._step, session, action, minute, due))
+                self._requeue(action, due)
 
     def _phase(self, session: Session, phase: Callable[[], None]) -> None:
         try:
@@ -199,6 +203,7 @@ class Workforce:
         job.start_at = max(ready, free)
         job.done_at = job.start_at + duration
         heapq.heappush(crews, job.done_at)
+        self._wait(job, Action.ACCEPT if job.accepted is None else Action.START)
 
     # --- call-outs -------------------------------------------------------------------------
 
@@ -210,7 +215,7 @@ class Workforce:
         made = callouts_batch.create_callouts(
             session, principal=SYSTEM, items=[(i, data) for i in task_ids],
             clock=self.drill.clock)
-        ids = [c.id for c in made if c is not None]
+        ids = [c for c in made if c is not None]
         self.counts["callouts"] += len(ids)
         self.counts["no_volunteers"] += len(made) - len(ids)
         for invitation_id, person_id in self._invitations(session, ids):
@@ -249,9 +254,9 @@ class Workforce:
         due = [r for r in due if not r.accept or tasks[r.invitation_id][1] in _TAKEABLE]
         answers = [Answer(r.invitation_id, r.accept, self._volunteer(r.person_id)) for r in due]
         done = callouts_batch.respond_many(session, answers=answers, clock=self.drill.clock)
-        for reply, invitation in zip(due, done, strict=True):
+        for reply, status in zip(due, done, strict=True):
             self.counts["accepted" if reply.accept else "declined"] += 1
-            if invitation.status is not InvitationStatus.ASSIGNED:
+            if status is not InvitationStatus.ASSIGNED:
                 continue
             job = self.jobs.get(tasks[reply.invitation_id][0])
             if job is None or job.principal is not None:
@@ -280,47 +285,53 @@ class Workforce:
 
     # --- lifecycle steps -------------------------------------------------------------------
 
+    def _wait(self, job: _Job, action: Action) -> None:
+        at = {Action.ACCEPT: job.accept_at, Action.START: job.start_at,
+              Action.COMPLETE: job.done_at, Action.VERIFY: job.done}[action]
+        if at is not None:
+            heapq.heappush(self.waiting[action], (at, job.task_id))
+
     def _due(self, action: Action, minute: float) -> list[_Job]:
-        jobs = list(self.live.values())
-        if action is Action.ACCEPT:
-            return [j for j in jobs if j.accepted is None and j.accept_at is not None
-                    and j.accept_at <= minute]
-        if action is Action.START:
-            return [j for j in jobs if j.accepted is not None and j.started is None
-                    and j.start_at is not None and j.start_at <= minute]
-        if action is Action.COMPLETE:
-            return [j for j in jobs if j.started is not None and j.done is None
-                    and j.done_at is not None and j.done_at <= minute]
-        return [j for j in jobs if j.done is not None and j.verified is None and j.done < minute]
+        """Live jobs whose ``action`` is due: accept, start and complete from their minute
+        on, verify from the round after the one that saw the work done."""
+        waiting, due = self.waiting[action], []
+        while waiting and (waiting[0][0] < minute if action is Action.VERIFY
+                           else waiting[0][0] <= minute):
+            job = self.live.get(heapq.heappop(waiting)[1])
+            if job is not None:
+                due.append(job)
+        return due
+
+    def _requeue(self, action: Action, due: list[_Job]) -> None:
+        """After a step: the jobs it moved wait for their next step; those a refusal left
+        where they were wait for this one again (stood-down jobs have left ``live``)."""
+        field, after = _FIELDS[action], _NEXT.get(action)
+        for job in due:
+            if getattr(job, field) is None:
+                if job.task_id in self.live:
+                    self._wait(job, action)
+            elif after is not None:
+                self._wait(job, after)
 
     def _step(self, session: Session, action: Action, minute: float, due: list[_Job]) -> None:
         due = sorted(due, key=lambda j: j.task_id)
-        statuses = self._statuses(session, [j.task_id for j in due])
+        tasks = batch.locked_tasks(session, [j.task_id for j in due])
         ready = []
         for job in due:
-            if allowed(statuses[job.task_id], action):
+            if allowed(tasks[job.task_id].row.status, action):
                 ready.append(job)
             else:  # stood down (or closed) meanwhile: the assignee stops
                 job.closed = minute
                 del self.live[job.task_id]
         moves = [(j.task_id, SYSTEM if action is Action.VERIFY or j.principal is None
                   else j.principal) for j in ready]
-        batch.transition_many(session, action=action, moves=moves, clock=self.drill.clock)
-        field = {Action.ACCEPT: "accepted", Action.START: "started", Action.COMPLETE: "done",
-                 Action.VERIFY: "verified"}[action]
+        batch.transition_locked(session, action=action, moves=moves, tasks=tasks,
+                                clock=self.drill.clock)
+        field = _FIELDS[action]
         for job in ready:
             setattr(job, field, minute)
             if action is Action.VERIFY:
                 del self.live[job.task_id]
-
-    @staticmethod
-    def _statuses(session: Session, ids: Iterable[int]) -> dict[int, TaskStatus]:
-        ordered = sorted(ids)
-        found: dict[int, TaskStatus] = {}
-        for start in range(0, len(ordered), _CHUNK):
-            found.update((i, s) for i, s in session.execute(select(Task.id, Task.status).where(
-                Task.id.in_(ordered[start:start + _CHUNK]))))
-        return found
 
     # --- the result ------------------------------------------------------------------------
 
@@ -354,5 +365,9 @@ class Workforce:
         return found
 
 
+_FIELDS = {Action.ACCEPT: "accepted", Action.START: "started", Action.COMPLETE: "done",
+           Action.VERIFY: "verified"}
+_NEXT = {Action.ACCEPT: Action.START, Action.START: Action.COMPLETE,
+         Action.COMPLETE: Action.VERIFY}
 _TAKEABLE = frozenset({TaskStatus.OPEN, TaskStatus.ASSIGNED, TaskStatus.ACCEPTED,
                        TaskStatus.IN_PROGRESS})

@@ -2,8 +2,10 @@
 
 The rules are :mod:`communitas.tasks.callouts`' (the same volunteer choice, places, standby
 and first-placed-becomes-assignee rule, the same events); the I/O is batched: volunteers
-are loaded once per skill, tasks, invitations and call-outs in one locked SELECT each, and
-the events go in with one ``record_events`` call. Answers are applied in the order given,
+are loaded once per skill; tasks, invitations and call-outs are read in one SELECT each
+(invitations and call-outs locked) as plain row copies (``row_copies``), not ORM objects;
+new call-outs and invitations go in by multi-row INSERTs, changes by executemany UPDATEs,
+and the events with one ``record_events`` call. Answers are applied in the order given,
 as if answered one after another, so places go to the earliest answers in that order.
 """
 
@@ -14,14 +16,14 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from communitas.auth.permissions import Principal, area_range, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
-from communitas.db import rows_by_id
 from communitas.errors import Conflict, NotFound
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
@@ -29,6 +31,7 @@ from communitas.tasks import lookups, selection
 from communitas.tasks.callouts import _take_task
 from communitas.tasks.lifecycle import ACTIVE, TaskStatus
 from communitas.tasks.models import CallOut, CallOutInvitation, InvitationStatus, Task
+from communitas.tasks.row_copies import RowCopy, read_copies, write_back
 from communitas.tasks.schemas import CallOutCreate
 from communitas.tasks.selection import Candidate
 
@@ -45,21 +48,23 @@ def _place(task: Task, ref: lookups.AreaRef) -> tuple[float, float] | None:
 
 class _Pools:
     """Volunteers loaded once per skill, and those free at a time once per (skill, time),
-    sorted by latitude; ``nearby`` narrows them to the band a reach limit allows.
+    sorted by latitude; ``choose`` narrows them to the band a reach limit allows.
 
     Only candidates ``selection.select`` would drop anyway are left out (not free then; or,
     with a reach limit, no home or a latitude gap alone longer than the reach: the
     great-circle distance is at least R·|Δlat|), and ``select`` orders its choice totally
-    (distance, then code), so the choice is the one-by-one path's.
+    (distance, then code), so the choice is the one-by-one path's. Within the band,
+    ``selection.select_nearby`` makes the same choice as ``select``.
     """
 
     def __init__(self, session: Session, principal: Principal) -> None:
         self.session, self.bounds = session, area_range(principal)
         self.by_skill: dict[str | None, list[Candidate]] = {}
-        self.free: dict[tuple[str | None, datetime], tuple[list[Candidate], list[float],
-                                                            list[Candidate]]] = {}
+        self.free: dict[tuple[str | None, datetime],
+                        tuple[list[Candidate], list[float], selection.Homes]] = {}
 
-    def nearby(self, criteria: selection.Criteria) -> list[Candidate]:
+    def choose(self, criteria: selection.Criteria, count: int
+               ) -> list[tuple[Candidate, float | None]]:
         skill = criteria.skill
         if skill not in self.by_skill:
             self.by_skill[skill] = lookups.volunteer_candidates(
@@ -70,31 +75,35 @@ class _Pools:
                     if selection.available_at(c.availability, criteria.at)]
             placed = sorted((c for c in free if c.home is not None),
                             key=lambda c: c.home[1])  # type: ignore[index]
-            self.free[key] = (free, [c.home[1] for c in placed], placed)  # type: ignore[index]
-        free, lats, placed = self.free[key]
+            self.free[key] = (free, [c.home[1] for c in placed],  # type: ignore[index]
+                              selection.Homes(placed))
+        free, lats, homes = self.free[key]
         if criteria.max_km is None or criteria.place is None:
-            return free
+            return selection.select(free, criteria, count)
         band = math.degrees(criteria.max_km / selection.EARTH_RADIUS_KM) * (1 + 1e-6) + 1e-9
         lat = criteria.place[1]
-        return placed[bisect_left(lats, lat - band):bisect_right(lats, lat + band)]
+        return selection.select_nearby(homes, criteria, count,
+                                       bisect_left(lats, lat - band),
+                                       bisect_right(lats, lat + band))
 
 
 def create_callouts(session: Session, *, principal: Principal,
                     items: Sequence[tuple[int, CallOutCreate]], clock: Clock | None = None
-                    ) -> list[CallOut | None]:
-    """One call-out per (task id, request), as ``create_callout`` makes them one by one;
-    None where no volunteer fits (the single path's ``no_volunteers``). All or nothing for
-    the other refusals (unknown or closed task, no permission)."""
-    tasks = rows_by_id(session, Task, [task_id for task_id, _data in items])
+                    ) -> list[int | None]:
+    """One call-out per (task id, request), as ``create_callout`` makes them one by one; the
+    new call-outs' ids, None where no volunteer fits (the single path's ``no_volunteers``).
+    All or nothing for the other refusals (unknown or closed task, no permission)."""
+    tasks = _copies(session, Task, [task_id for task_id, _data in items])
     refs = lookups.area_refs(session, [t.area_id for t in tasks.values()])
     now = (clock or SystemClock()).now()
     pools = _Pools(session, principal)
-    made: list[tuple[CallOut, Task, list[tuple[Candidate, float | None]]]] = []
-    result: list[CallOut | None] = []
+    made: list[tuple[dict[str, Any], Task, list[tuple[Candidate, float | None]]]] = []
+    slots: list[int | None] = []  # per item, its place in ``made``
     for task_id, data in items:
-        task = tasks.get(task_id)
-        if task is None:
+        copy = tasks.get(task_id)
+        if copy is None:
             raise NotFound(_("Unknown task {value}"), code="unknown_task", value=task_id)
+        task = cast(Task, copy)  # read only
         ref = refs[task.area_id]
         require(principal, Permission.CALLOUT_MANAGE, area_path=ref[1])
         if task.status not in ACTIVE:
@@ -102,31 +111,32 @@ def create_callouts(session: Session, *, principal: Principal,
         criteria = selection.Criteria(at=data.at or task.due_at or now, place=_place(task, ref),
                                       skill=data.skill, qualification=data.qualification,
                                       max_km=data.max_km)
-        chosen = selection.select(pools.nearby(criteria), criteria, data.invite)
-        if not chosen:
-            result.append(None)
-            continue
-        callout = CallOut(task_id=task.id, head_count=data.head_count, filled=0,
-                          skill=data.skill, qualification=data.qualification,
-                          max_km=data.max_km, at=criteria.at, created_by=principal.actor,
-                          created_at=now)
-        made.append((callout, task, chosen))
-        result.append(callout)
-    session.add_all([callout for callout, _t, _c in made])
-    session.flush()
-    rows = [{"callout_id": callout.id, "person_id": c.person_id, "status": IS.INVITED,
+        chosen = pools.choose(criteria, data.invite)
+        slots.append(len(made) if chosen else None)
+        if chosen:
+            made.append(({"task_id": task.id, "head_count": data.head_count, "filled": 0,
+                          "skill": data.skill, "qualification": data.qualification,
+                          "max_km": data.max_km, "at": criteria.at,
+                          "created_by": principal.actor, "created_at": now}, task, chosen))
+    table = cast(Table, CallOut.__table__)
+    ids = [row[0] for row in session.connection().execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        [callout for callout, _t, _c in made])] if made else []
+    rows = [{"callout_id": callout_id, "person_id": c.person_id, "status": IS.INVITED,
              "invited_at": now, "distance_km": round(km, 3) if km is not None else None,
              "hours": 0.0, "responded_at": None}
-            for callout, _task, chosen in made for c, km in chosen]
+            for callout_id, (_callout, _task, chosen) in zip(ids, made, strict=True)
+            for c, km in chosen]
     if rows:  # one multi-row INSERT; nothing here reads the invitations back as objects
         session.execute(insert(CallOutInvitation), rows)
     record_events(session, actor=principal.actor, clock=clock, drafts=[EventDraft(
-        "callout.created", "callout", callout.id, refs[task.area_id][0], {
-            "task_id": task.id, "head_count": callout.head_count, "skill": callout.skill,
-            "qualification": callout.qualification, "max_km": callout.max_km,
-            "invited": [c.code for c, _km in chosen]}) for callout, task, chosen in made])
+        "callout.created", "callout", callout_id, refs[task.area_id][0], {
+            "task_id": task.id, "head_count": callout["head_count"], "skill": callout["skill"],
+            "qualification": callout["qualification"], "max_km": callout["max_km"],
+            "invited": [c.code for c, _km in chosen]})
+        for callout_id, (callout, task, chosen) in zip(ids, made, strict=True)])
     session.flush()
-    return result
+    return [ids[slot] if slot is not None else None for slot in slots]
 
 
 @dataclass(frozen=True)
@@ -139,25 +149,28 @@ class Answer:
 
 
 def respond_many(session: Session, *, answers: Sequence[Answer], clock: Clock | None = None
-                 ) -> list[CallOutInvitation]:
-    """Record the answers in order, as ``respond`` would one after another."""
-    invitations = rows_by_id(session, CallOutInvitation, [a.invitation_id for a in answers],
-                             lock=True)
-    callouts = rows_by_id(session, CallOut, [i.callout_id for i in invitations.values()],
+                 ) -> list[InvitationStatus]:
+    """Record the answers in order, as ``respond`` would one after another; each answered
+    invitation's status after its answer. The rows are read and written as plain copies
+    (``row_copies``), not ORM objects."""
+    invitations = _copies(session, CallOutInvitation, [a.invitation_id for a in answers],
                           lock=True)
-    tasks = rows_by_id(session, Task, [c.task_id for c in callouts.values()])
+    callouts = _copies(session, CallOut, [i.callout_id for i in invitations.values()],
+                       lock=True)
+    tasks = _copies(session, Task, [c.task_id for c in callouts.values()])
     refs = lookups.area_refs(session, [t.area_id for t in tasks.values()])
     people = lookups.person_codes(session, [i.person_id for i in invitations.values()])
     now = (clock or SystemClock()).now()
     drafts: list[EventDraft] = []
-    result: list[CallOutInvitation] = []
+    result: list[InvitationStatus] = []
     for answer in answers:
-        invitation = invitations.get(answer.invitation_id)
-        if invitation is None:
+        copy = invitations.get(answer.invitation_id)
+        if copy is None:
             raise NotFound(_("Unknown invitation {value}"), code="unknown_invitation",
                            value=answer.invitation_id)
-        callout = callouts[invitation.callout_id]
-        task = tasks[callout.task_id]
+        invitation = cast(CallOutInvitation, copy)  # the rules read and set columns only
+        callout = cast(CallOut, callouts[invitation.callout_id])
+        task = cast(Task, tasks[callout.task_id])
         code, path = refs[task.area_id][0], refs[task.area_id][1]
         who = answer.principal
         if who.person_id is None or who.person_id != invitation.person_id:
@@ -184,7 +197,14 @@ def respond_many(session: Session, *, answers: Sequence[Answer], clock: Clock | 
                                  actor=who.actor))
         drafts += [EventDraft(d.action, d.subject_type, d.subject_id, d.area_code, d.payload,
                               actor=who.actor) for d in taken]
-        result.append(invitation)
+        result.append(invitation.status)
+    for model, copies in ((CallOutInvitation, invitations), (CallOut, callouts), (Task, tasks)):
+        write_back(session, model, list(copies.values()))
     record_events(session, actor="system", clock=clock, drafts=drafts)
-    session.flush()
+    session.flush()  # the chain head, as the single path leaves it
     return result
+
+
+def _copies(session: Session, model: type[Any], ids: list[int], *, lock: bool = False
+            ) -> dict[int, RowCopy]:
+    return {i: row for i, (row, _extra) in read_copies(session, model, ids, lock=lock).items()}

@@ -8,13 +8,17 @@ their home lies within reach of the task. The nearest come first; ties go by cod
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
+import numpy as np
+
 from communitas.actors.kinds import Availability
 
-__all__ = ["BEIJING", "Candidate", "Criteria", "available_at", "distance_km", "select"]
+__all__ = ["BEIJING", "Candidate", "Criteria", "Homes", "available_at", "distance_km",
+           "select", "select_nearby"]
 
 BEIJING = timezone(timedelta(hours=8), "CST")
 EARTH_RADIUS_KM = 6371.0088
@@ -115,3 +119,57 @@ def select(candidates: list[Candidate], criteria: Criteria, count: int
         chosen.append((candidate, km))
     chosen.sort(key=lambda pair: (pair[1] is None, pair[1] or 0.0, pair[0].code))
     return chosen[:count]
+
+
+# How far numpy's haversine may stray from ``_haversine`` (a few ulps of a few km in truth).
+_SLACK_KM = 1e-6
+
+
+class Homes:
+    """Candidates who have a home, with their homes' radians as arrays, for
+    :func:`select_nearby`."""
+
+    def __init__(self, candidates: Sequence[Candidate]) -> None:
+        self.candidates = list(candidates)
+        lon_lat = np.radians(np.array([c.home for c in self.candidates], dtype=float)
+                             .reshape(-1, 2))
+        self.lon, self.lat = lon_lat[:, 0], lon_lat[:, 1]
+        self.cos = np.cos(self.lat)
+
+    def __len__(self) -> int:
+        return len(self.candidates)
+
+    def approx_km(self, place: tuple[float, float], start: int, stop: int) -> np.ndarray:
+        """Distances from ``place`` to candidates ``start:stop``, within ``_SLACK_KM``."""
+        lon, lat, cos = _radians(place)
+        h = (np.sin((self.lat[start:stop] - lat) / 2) ** 2
+             + self.cos[start:stop] * cos * np.sin((self.lon[start:stop] - lon) / 2) ** 2)
+        return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h))))
+
+
+def select_nearby(homes: Homes, criteria: Criteria, count: int, start: int = 0,
+                  stop: int | None = None) -> list[tuple[Candidate, float | None]]:
+    """``select(homes.candidates[start:stop], criteria, count)`` for a reach-limited
+    criteria with a place, reading only the candidates that can be among the nearest.
+
+    Candidates are visited by approximate distance; once ``count`` of them qualify (exact
+    distance within reach), anyone approximately farther than the last of those by over
+    twice the slack is exactly farther than all of them, so cannot be chosen. ``select``
+    then decides among the visited, so the choice, distances and ties are its own.
+    """
+    assert criteria.max_km is not None and criteria.place is not None
+    stop = len(homes) if stop is None else stop
+    approx = homes.approx_km(criteria.place, start, stop)
+    order = np.argsort(approx, kind="stable")
+    within = int(np.searchsorted(approx[order], criteria.max_km + _SLACK_KM, side="right"))
+    visited: list[Candidate] = []
+    found, last = 0, 0.0
+    for index, km in zip(order[:within].tolist(), approx[order[:within]].tolist(),
+                         strict=True):
+        if found >= count and km > last + 2 * _SLACK_KM:
+            break
+        candidate = homes.candidates[start + index]
+        visited.append(candidate)
+        if select([candidate], criteria, 1):
+            found, last = found + 1, km
+    return select(visited, criteria, count)
