@@ -151,6 +151,7 @@ def test_the_drill_says_where_its_time_went() -> None:
     drill = Drill(scenario, prepared(_world), seed=3)
     drill.run()
     for part in ("arrivals", "plan", "deliver", "timers", "timers:requests.escalate_overdue",
-                 "timers:Workforce.on_round"):
+                 "timers:Workforce.on_round", "plan:suggest", "plan:accept and ship",
+                 "plan:mode switch and activation"):
         assert drill.timings[part] > 0, part
     assert "timers:requests.triage_stragglers" not in drill.timings  # nothing to do in drills

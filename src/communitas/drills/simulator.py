@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -54,6 +54,8 @@ from communitas.errors import CommunitasError
 from communitas.scheduler import default_jobs
 
 __all__ = ["Drill", "DrillClock"]
+
+_T = TypeVar("_T")
 
 CONFIRM_DELAY = 30.0  # minutes a resident takes to confirm a complete delivery
 TIMER_EVERY = 5.0  # minutes between runs of the platform's timers (live: every minute)
@@ -177,10 +179,10 @@ class Drill:
                 progress(event.minute)
         return self._record()
 
-    def _timed(self, key: str, act: Callable[..., object], *args: Any) -> None:
+    def _timed(self, key: str, act: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         began = time.perf_counter()
         try:
-            act(*args)
+            return act(*args, **kwargs)
         finally:
             self.timings[key] = self.timings.get(key, 0.0) + time.perf_counter() - began
 
@@ -250,13 +252,15 @@ class Drill:
 
     def _on_plan(self, session: Session, event: _Event) -> None:
         for proposal_id, made in sorted(self.pending.items()):
-            code = world.confirm_proposal(session, proposal_id, clock=self.clock)
+            code = self._timed("plan:mode switch and activation", world.confirm_proposal,
+                               session, proposal_id, clock=self.clock)
             self.switches.append(ModeSwitch(code or "", made, event.minute if code else None))
         self.pending.clear()
-        self._triage(session, event.minute)
-        plan = suggestion.suggest_plan(session, principal=SYSTEM, within=self.city.root,
-                                       clock=self.clock)
-        self._accept(session, [line for line in plan.lines if line.shipments], event.minute)
+        self._timed("plan:verify and approve", self._triage, session, event.minute)
+        plan = self._timed("plan:suggest", suggestion.suggest_plan, session, principal=SYSTEM,
+                           within=self.city.root, clock=self.clock)
+        self._timed("plan:accept and ship", self._accept,
+                    session, [line for line in plan.lines if line.shipments], event.minute)
 
     def _triage(self, session: Session, minute: float) -> None:
         """The dispatcher verifies and approves everything new, as one batch."""
