@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, false, insert, or_, select
 from sqlalchemy.orm import Session
 
 from communitas.areas.models import Area
@@ -99,10 +99,13 @@ def create_tasks(
              for item in items]
     session.add_all(tasks)
     session.flush()
-    session.add_all([ChecklistItem(task_id=task.id, position=n, text=text, done=False)
-                     for task, item in zip(tasks, items, strict=True)
-                     for n, text in enumerate(item.checklist, start=1)])
-    session.flush()
+    # Nothing reads the checklist rows back here: one executemany, not an ORM object and a
+    # RETURNING statement per row (SQLite's flush inserts them one at a time).
+    checklist = [{"task_id": task.id, "position": n, "text": text, "done": False}
+                 for task, item in zip(tasks, items, strict=True)
+                 for n, text in enumerate(item.checklist, start=1)]
+    if checklist:
+        session.execute(insert(ChecklistItem), checklist)
     record_events(session, actor=principal.actor, clock=clock, drafts=[
         _draft(task, item.area_code, "created", {
             "title": task.title, "priority": task.priority, "status": task.status.value,
