@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -55,7 +55,7 @@ from communitas.tasks import service as tasks
 from communitas.tasks.schemas import TaskCreate
 
 __all__ = [
-    "ACTIVATION", "ACTIVATION_STEPS", "STAND_DOWN_STEPS", "Activating", "Ending",
+    "ACTIVATION", "ACTIVATION_STEPS", "STAND_DOWN_STEPS", "Activating", "Ending", "SlotArea",
     "route_prepositioning",
 ]
 
@@ -66,6 +66,13 @@ OPEN_REQUESTS = ("submitted", "verified", "approved", "committed", "in_transit")
 ROUTABLE = ("submitted", "verified", "approved")  # pre-positioning not yet committed
 
 
+class SlotArea(NamedTuple):
+    """An area a plan role has a slot in: its code and path are all the steps use."""
+
+    code: str
+    path: str
+
+
 @dataclass
 class Activating:
     """One activation being built: its row, area, plan and what the steps made."""
@@ -74,7 +81,7 @@ class Activating:
     area: Area
     plan: PlanDocument
     plan_path: str
-    slot_areas: dict[str, list[Area]]  # per → the areas of its slots
+    slot_areas: dict[str, list[SlotArea]]  # per → the areas of its slots
     expires_at: datetime | None
     filled: list[rules.Filled] = field(default_factory=list)
     items: list[dict[str, Any]] = field(default_factory=list)  # activation_items rows
@@ -194,7 +201,7 @@ def request_prepositioning(session: Session, batch: list[Activating], clock: Clo
     owners: list[tuple[Activating, str, datetime]] = []
     for act in batch:
         place = act.area if act.area.kind is AreaKind.COMMUNITY else \
-            (act.slot_areas["community"] or [act.area])[0]
+            (act.slot_areas["community"] or [SlotArea(act.area.code, act.area.path)])[0]
         by_point: dict[str, list[Preposition]] = {}
         for move in act.plan.prepositioning:
             by_point.setdefault(move.to, []).append(move)
