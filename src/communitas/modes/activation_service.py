@@ -47,6 +47,7 @@ from communitas.modes.activation_steps import (
     STAND_DOWN_STEPS,
     Activating,
     Ending,
+    SlotArea,
 )
 from communitas.modes.levels import Mode
 from communitas.modes.machine import MODE_KINDS
@@ -221,19 +222,37 @@ def _contexts(session: Session, rows: list[Activation],
     docs = [parsed[plan.id] for _a, plan, _m, _h in starts]  # read-only: shared per plan
     per = {r.per for doc in docs for r in doc.roles} | {"community"}
     top = min((a for a, _p, _m, _h in starts), key=lambda a: a.depth)
-    pool = subtree_areas(session, _root_of(session, [a for a, *_rest in starts], top),
-                         [p for p in per if p != "plan"])
-    pool.sort(key=lambda a: a.path)
-    paths = [a.path for a in pool]
+    pools = _slot_pools(session, _root_of(session, [a for a, *_rest in starts], top),
+                        [p for p in per if p != "plan"])
     contexts = []
     for row, (area, _plan, _mode, _hazard), doc in zip(rows, starts, docs, strict=True):
         low, high = area.subtree_bounds()  # the subtree is a range of sorted paths
-        inside = pool[bisect_left(paths, low):bisect_left(paths, high)]
-        slot_areas = {"plan": [area]} | {
-            p: [a for a in inside if a.kind.value == p] for p in per if p != "plan"}
+        slot_areas = {"plan": [SlotArea(area.code, area.path)]} | {
+            p: pool[bisect_left(paths, low):bisect_left(paths, high)]
+            for p, (paths, pool) in pools.items()}
         contexts.append(Activating(row=row, area=area, plan=doc, plan_path=area.path,
                                    slot_areas=slot_areas, expires_at=expires))
     return contexts
+
+
+def _slot_pools(session: Session, root: Area, kinds: list[str]
+                ) -> dict[str, tuple[list[str], list[SlotArea]]]:
+    """Per area kind, the sorted paths and the slot areas of that kind in ``root``'s subtree.
+
+    Code and path only: a district's buildings as ORM rows (geometry parsed) cost more
+    than the rest of an activation's look-ups."""
+    pools: dict[str, tuple[list[str], list[SlotArea]]] = {k: ([], []) for k in kinds}
+    if not kinds:
+        return pools
+    low, high = root.subtree_bounds()
+    for code, path, kind in session.execute(select(Area.code, Area.path, Area.kind).where(
+            Area.path >= low, Area.path < high, Area.kind.in_(sorted(kinds)))
+            .order_by(Area.path)):
+        pools[kind.value][1].append(SlotArea(code, path))
+    for paths, pool in pools.values():
+        pool.sort(key=lambda a: a.path)  # bisected below: Python's order, not the collation's
+        paths += [a.path for a in pool]
+    return pools
 
 
 def _root_of(session: Session, chosen: list[Area], top: Area) -> Area:

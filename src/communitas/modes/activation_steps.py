@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from communitas.alerts import notice_batch
@@ -28,7 +28,7 @@ from communitas.auth.roles import Role
 from communitas.clock import Clock
 from communitas.community.checks import CheckRun, start_checks_many
 from communitas.config import get_settings
-from communitas.db import IN_CHUNK, rows_by_id
+from communitas.db import IN_CHUNK
 from communitas.dispatch import cancel_batch
 from communitas.dispatch.acceptance import Pending, accept_submissions
 from communitas.dispatch.cancel_batch import RequestCancel
@@ -55,7 +55,7 @@ from communitas.tasks import service as tasks
 from communitas.tasks.schemas import TaskCreate
 
 __all__ = [
-    "ACTIVATION", "ACTIVATION_STEPS", "STAND_DOWN_STEPS", "Activating", "Ending",
+    "ACTIVATION", "ACTIVATION_STEPS", "STAND_DOWN_STEPS", "Activating", "Ending", "SlotArea",
     "route_prepositioning",
 ]
 
@@ -66,6 +66,13 @@ OPEN_REQUESTS = ("submitted", "verified", "approved", "committed", "in_transit")
 ROUTABLE = ("submitted", "verified", "approved")  # pre-positioning not yet committed
 
 
+class SlotArea(NamedTuple):
+    """An area a plan role has a slot in: its code and path are all the steps use."""
+
+    code: str
+    path: str
+
+
 @dataclass
 class Activating:
     """One activation being built: its row, area, plan and what the steps made."""
@@ -74,7 +81,7 @@ class Activating:
     area: Area
     plan: PlanDocument
     plan_path: str
-    slot_areas: dict[str, list[Area]]  # per → the areas of its slots
+    slot_areas: dict[str, list[SlotArea]]  # per → the areas of its slots
     expires_at: datetime | None
     filled: list[rules.Filled] = field(default_factory=list)
     items: list[dict[str, Any]] = field(default_factory=list)  # activation_items rows
@@ -124,8 +131,8 @@ def assign_roles(session: Session, batch: list[Activating], clock: Clock) -> Non
         rows += [_role_row(act.row, f.slot, None, now) for f in act.filled if not f.holders]
         act.counts["roles_filled"] = sum(1 for f in act.filled if f.holders)
         act.counts["roles_unstaffed"] = sum(1 for f in act.filled if not f.holders)
-    if rows:
-        session.execute(insert(ActivationRole), rows)
+    if rows:  # table-level: the ORM's bulk path costs more than the database does here
+        session.connection().execute(insert(cast(Table, ActivationRole.__table__)), rows)
 
 
 def _common_root(session: Session, batch: list[Activating]) -> Area:
@@ -194,7 +201,7 @@ def request_prepositioning(session: Session, batch: list[Activating], clock: Clo
     owners: list[tuple[Activating, str, datetime]] = []
     for act in batch:
         place = act.area if act.area.kind is AreaKind.COMMUNITY else \
-            (act.slot_areas["community"] or [act.area])[0]
+            (act.slot_areas["community"] or [SlotArea(act.area.code, act.area.path)])[0]
         by_point: dict[str, list[Preposition]] = {}
         for move in act.plan.prepositioning:
             by_point.setdefault(move.to, []).append(move)
@@ -284,11 +291,11 @@ def plan_approver(row: Activation) -> Principal:
                      role=Role.PLATFORM_ADMIN, scope_path="/")
 
 
-def issuer_for(area: Area) -> notices.Issuer:
+def issuer_for(code: str) -> notices.Issuer:
     """Each area issues its own alerts (GB/T 35965.1 allows ten a second per unit): the
-    configured unit's sector with the area's district, street and community numbers."""
+    configured unit's sector with the area's (``code``'s) district, street and community
+    numbers."""
     base = notices.Issuer.from_settings(get_settings())
-    code = area.code
     street = code[6:9] if len(code) >= 9 else "000"
     extension = code[10:12] if len(code) >= 12 else "00"
     return notices.Issuer(sender=base.sender,
@@ -303,7 +310,7 @@ def queue_alerts(session: Session, batch: list[Activating], clock: Clock) -> Non
     composing: list[Composing] = []
     owners: list[tuple[Activating, str, datetime]] = []
     for act in batch:
-        issuer = issuer_for(act.area)
+        issuer = issuer_for(act.area.code)
         for alert in act.plan.alerts:
             texts = rules.alert_texts(alert, act.plan, area_name=(act.area.name_zh,
                                                                  act.area.name_en),
@@ -333,7 +340,7 @@ def queue_alerts(session: Session, batch: list[Activating], clock: Clock) -> Non
 def save_items(session: Session, batch: list[Activating], clock: Clock) -> None:
     rows = [item for act in batch for item in act.items]
     if rows:
-        session.execute(insert(ActivationItem), rows)
+        session.connection().execute(insert(cast(Table, ActivationItem.__table__)), rows)
 
 
 def start_neighbour_checks(session: Session, batch: list[Activating], clock: Clock) -> None:
@@ -399,13 +406,15 @@ def cancel_alerts(session: Session, batch: list[Ending], clock: Clock) -> None:
     withdrawn before they go out."""
     items = _items(session, batch, ItemKind.ALERT)
     sent_ids = sorted({i.ref_id for found in items.values() for i in found if i.state == "sent"})
-    still_sent = {n.id for n in rows_by_id(session, Notice, sent_ids).values()
-                  if n.state is NoticeState.SENT}
-    areas = rows_by_id(session, Area, [e.row.area_id for e in batch])
+    still_sent: set[int] = set()  # ids only: a notice row parses five JSON columns
+    for start in range(0, len(sent_ids), IN_CHUNK):
+        still_sent.update(session.execute(select(Notice.id).where(
+            Notice.id.in_(sent_ids[start:start + IN_CHUNK]),
+            Notice.state == NoticeState.SENT)).scalars())
     cancelling: list[notice_batch.Cancelling] = []
     approvers: list[Principal] = []
     for ending in batch:
-        issuer = issuer_for(areas[ending.row.area_id])
+        issuer = issuer_for(ending.row.area_code)  # codes never change
         cancelled = withdrawn = 0
         for item in items[ending.row.id]:
             if item.state == "scheduled":

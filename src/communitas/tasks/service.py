@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, Table, false, insert, or_, select
 from sqlalchemy.orm import Session
 
 from communitas.areas.models import Area
@@ -88,21 +88,24 @@ def create_tasks(
 ) -> list[Task]:
     """Create many tasks in one call, all or nothing (plan activation uses it; no commit)."""
     now = (clock or SystemClock()).now()
-    areas = lookups.areas_by_code(session, [i.area_code for i in items], "area_code")
+    places = _places(session, [i.area_code for i in items])
     for code in {i.area_code for i in items}:
-        require(principal, Permission.TASK_WRITE, area_path=areas[code].path)
+        require(principal, Permission.TASK_WRITE, area_path=places[code][1])
     people = lookups.person_ids(session, [i.assignee_person_code for i in items
                                           if i.assignee_person_code], "assignee_person_code")
     orgs = lookups.org_ids(session, [i.assignee_org_code for i in items
                                      if i.assignee_org_code], "assignee_org_code")
-    tasks = [_new_task(item, areas[item.area_code].id, people, orgs, principal, now, sweep_id)
+    tasks = [_new_task(item, places[item.area_code][0], people, orgs, principal, now, sweep_id)
              for item in items]
     session.add_all(tasks)
     session.flush()
-    session.add_all([ChecklistItem(task_id=task.id, position=n, text=text, done=False)
-                     for task, item in zip(tasks, items, strict=True)
-                     for n, text in enumerate(item.checklist, start=1)])
-    session.flush()
+    # Nothing reads the checklist rows back here: one executemany, not an ORM object and a
+    # RETURNING statement per row (SQLite's flush inserts them one at a time).
+    checklist = [{"task_id": task.id, "position": n, "text": text, "done": False}
+                 for task, item in zip(tasks, items, strict=True)
+                 for n, text in enumerate(item.checklist, start=1)]
+    if checklist:  # table-level: the ORM's bulk path costs more than SQLite does here
+        session.connection().execute(insert(cast(Table, ChecklistItem.__table__)), checklist)
     record_events(session, actor=principal.actor, clock=clock, drafts=[
         _draft(task, item.area_code, "created", {
             "title": task.title, "priority": task.priority, "status": task.status.value,
@@ -113,6 +116,22 @@ def create_tasks(
             "checklist_items": len(item.checklist)})
         for task, item in zip(tasks, items, strict=True)])
     return tasks
+
+
+def _places(session: Session, codes: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """Area code → (id, path) of every named area, two columns rather than Area rows (a
+    plan's building tasks would parse every building's geometry); a missing code is
+    refused by ``lookups.areas_by_code``."""
+    wanted = sorted(set(codes))
+    found: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(wanted), lookups.CHUNK):
+        found.update((code, (area_id, path)) for code, area_id, path in session.execute(
+            select(Area.code, Area.id, Area.path)
+            .where(Area.code.in_(wanted[start:start + lookups.CHUNK]))).all())
+    missing = [code for code in wanted if code not in found]
+    if missing:
+        lookups.areas_by_code(session, missing, "area_code")  # raises unknown_area
+    return found
 
 
 def _new_task(item: TaskCreate, area_id: int, people: dict[str, int], orgs: dict[str, int],
