@@ -62,8 +62,9 @@ def default_jobs(settings: Settings) -> list[Job]:
     senders = senders_from_settings(settings)
     minute = timedelta(minutes=1)
     day = timedelta(days=1)
-    # places and stock kept between escalation runs, caught up from the event log each time
-    escalation_memo = StandingMemo()
+    # places and stock kept between runs of the jobs that route without moving stock (SLA
+    # escalation, plans' pre-positioning), caught up from the event log at each use
+    routing_memo = StandingMemo()
     return [
         Job("requests.expire_unverified", 5 * minute,
             lambda s, c: intake.expire_unverified(s, clock=c, policy=policy)),
@@ -74,7 +75,7 @@ def default_jobs(settings: Settings) -> list[Job]:
                 f, clock=c, policy=policy, older_than=timedelta(minutes=5), limit=200)),
         Job("requests.escalate_overdue", minute,
             lambda s, c: triage.escalate_overdue(s, clock=c, policy=policy,
-                                                 memo=escalation_memo.current)),
+                                                 memo=routing_memo.current)),
         Job("warnings.escalate_unanswered", minute,
             lambda s, c: warning_service.escalate_unanswered_warnings(s, clock=c)),
         # The normal-time routine (docs/routine.md): daily, each job idempotent per period.
@@ -90,7 +91,7 @@ def default_jobs(settings: Settings) -> list[Job]:
             lambda s, c: watch.flag_inaction(s, clock=c,
                                              hours=settings.supervision_inaction_hours)),
         Job("activations.route_prepositioning", timedelta(seconds=10),
-            lambda s, c: route_prepositioning(s, clock=c)),
+            lambda s, c: route_prepositioning(s, clock=c, memo=routing_memo.current)),
         Job("activations.send_due_alerts", minute,
             lambda s, c: activation_service.send_due_alerts(s, clock=c)),
         Job("notices.deliver", timedelta(seconds=10), lambda s, c: [],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from communitas.actors.kinds import OrganisationKind
@@ -13,6 +13,7 @@ from communitas.alerts.models import Notice, NoticeState, OutboxMessage
 from communitas.auth.permissions import SYSTEM
 from communitas.clock import FixedClock
 from communitas.dispatch.models import ResourceRequest
+from communitas.dispatch.standing_memo import StandingMemo
 from communitas.events import Event
 from communitas.modes import activation_service as activations
 from communitas.modes import service as modes
@@ -27,7 +28,7 @@ from communitas.tasks.models import Task
 from tests.factories import COMMUNITY_A1, COMMUNITY_A2, STREET_A
 from tests.modes import T0, warning_body
 from tests.modes.activation_helpers import GRID_A1, activation_counts, build_activation_world
-from tests.resources.helpers import make_org
+from tests.resources.helpers import make_org, stock
 
 
 def _switch(db: Session, code: str, level: Mode, clock: FixedClock,
@@ -247,3 +248,34 @@ def test_confirming_a_proposal_activates_with_the_warnings_hazard(db: Session) -
         ("flood", Mode.LEVEL_II, receipt.warning.id)
     assert act.requested_at == T0 + timedelta(minutes=7)  # the commander's confirmation
     assert act.trigger == f"proposal:{receipt.proposals[0].id}"
+
+
+def test_prepositioning_routed_with_a_standing_memo_equals_a_fresh_memo(db: Session) -> None:
+    """The scheduler keeps one routing memo between runs; stock that arrived since its last
+    look is read again, so the queues and events are those a fresh memo gives."""
+    build_activation_world(db)
+    clock = FixedClock(T0)
+    _switch(db, COMMUNITY_A1, Mode.LEVEL_I, clock)
+    requests = list(db.execute(select(ResourceRequest).order_by(ResourceRequest.id)).scalars())
+    standing = StandingMemo()
+    standing.current(db).prepare(db, requests, T0.date())  # before the stock below came
+    for code in sorted({line.resource_type.code for r in requests for line in r.lines}):
+        stock(db, code, "NC-A1", COMMUNITY_A1, 500)
+    since = db.execute(select(func.max(Event.seq))).scalar_one()
+
+    def state() -> tuple[object, ...]:
+        db.flush()
+        db.expire_all()
+        return (db.execute(select(ResourceRequest.reference, ResourceRequest.queue_level,
+                                  ResourceRequest.queue_area_id, ResourceRequest.triaged_at)
+                           .order_by(ResourceRequest.id)).all(),
+                db.execute(select(Event.action, Event.payload, Event.hash)
+                           .where(Event.seq > since).order_by(Event.seq)).all())
+
+    nested = db.begin_nested()
+    assert len(route_prepositioning(db, clock=clock)) == 3
+    fresh = state()
+    nested.rollback()
+    assert len(route_prepositioning(db, clock=clock, memo=standing.current)) == 3
+    assert state() == fresh
+    assert {level for _ref, level, *_rest in fresh[0]} == {"community"}  # the stock counted

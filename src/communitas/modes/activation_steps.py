@@ -246,10 +246,13 @@ def _lines(session: Session, lookups: IntakeLookups,
     return lines
 
 
-def route_prepositioning(session: Session, *, clock: Clock, limit: int = 500) -> list[str]:
+def route_prepositioning(session: Session, *, clock: Clock, limit: int = 500,
+                         memo: Callable[[Session], RoutingMemo] | None = None) -> list[str]:
     """Route activation requests not yet routed to the lowest level whose stock can meet
     them, as triage does but never merging them into another request (a plan's
-    pre-positioning is its own to cancel). The scheduler runs it every few seconds."""
+    pre-positioning is its own to cancel). The scheduler runs it every few seconds, with a
+    standing memo (``memo``: places and stock kept between runs, caught up from the event
+    log); by default a fresh memo."""
     # Most runs find nothing: the untriaged requests (an index range, usually empty) are
     # looked at before the activation items (a scan of them all).
     if session.execute(select(ResourceRequest.id).where(
@@ -262,17 +265,18 @@ def route_prepositioning(session: Session, *, clock: Clock, limit: int = 500) ->
     if not rows:
         return []
     now, policy = clock.now(), DispatchPolicy()
-    memo = RoutingMemo()  # routing moves no stock: places and stock looked up once per area
+    # routing moves no stock: places and stock looked up once per area
+    routing = memo(session) if memo is not None else RoutingMemo()
     on = resources.today(clock)
-    memo.prepare(session, [r for r in rows if r.status.value in ROUTABLE], on)
+    routing.prepare(session, [r for r in rows if r.status.value in ROUTABLE], on)
     drafts: list[EventDraft] = []  # one events INSERT for the batch
     for request in rows:
         request.triaged_at = now
         if request.status.value not in ROUTABLE:
             continue
-        place = memo.place(session, request.area_id)
+        place = routing.place(session, request.area_id)
         decision = route_request(session, request, place, floor=Level.COMMUNITY, on=on,
-                                 memo=memo)
+                                 memo=routing)
         place_in_queue(session, request, decision, place, now=now, policy=policy)
         drafts.append(log_draft(request, area_code=place.area.code, by="staff",
                                 action="request.queued", now=now,
