@@ -101,9 +101,9 @@ def create_tasks(
     ids = _insert_tasks(session, rows) if rows else []
     # Nothing reads the checklist rows back here: one executemany, not an ORM object and a
     # RETURNING statement per row (SQLite's flush inserts them one at a time).
-    checklist = [{"task_id": task_id, "position": n, "text": text, "done": False}
+    checklist = [{"task_id": task_id, "position": n, "text": line, "done": False}
                  for task_id, item in zip(ids, items, strict=True)
-                 for n, text in enumerate(item.checklist, start=1)]
+                 for n, line in enumerate(item.checklist, start=1)]
     if checklist:  # table-level: the ORM's bulk path costs more than SQLite does here
         session.connection().execute(insert(cast(Table, ChecklistItem.__table__)), checklist)
     tasks = _tasks_by_id(session, ids) if ids else []  # before the events: nothing to flush
