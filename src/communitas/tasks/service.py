@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, false, insert, or_, select
+from sqlalchemy import ColumnElement, Table, false, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from communitas.areas.models import Area
@@ -95,27 +95,61 @@ def create_tasks(
                                           if i.assignee_person_code], "assignee_person_code")
     orgs = lookups.org_ids(session, [i.assignee_org_code for i in items
                                      if i.assignee_org_code], "assignee_org_code")
-    tasks = [_new_task(item, places[item.area_code][0], people, orgs, principal, now, sweep_id)
-             for item in items]
-    session.add_all(tasks)
-    session.flush()
+    rows = [_task_row(item, places[item.area_code][0], people, orgs, principal, now, sweep_id)
+            for item in items]
+    session.flush()  # rows the session still holds go in first, as in one ORM flush
+    ids = _insert_tasks(session, rows) if rows else []
     # Nothing reads the checklist rows back here: one executemany, not an ORM object and a
     # RETURNING statement per row (SQLite's flush inserts them one at a time).
-    checklist = [{"task_id": task.id, "position": n, "text": text, "done": False}
-                 for task, item in zip(tasks, items, strict=True)
-                 for n, text in enumerate(item.checklist, start=1)]
+    checklist = [{"task_id": task_id, "position": n, "text": line, "done": False}
+                 for task_id, item in zip(ids, items, strict=True)
+                 for n, line in enumerate(item.checklist, start=1)]
     if checklist:  # table-level: the ORM's bulk path costs more than SQLite does here
         session.connection().execute(insert(cast(Table, ChecklistItem.__table__)), checklist)
+    tasks = _tasks_by_id(session, ids) if ids else []  # before the events: nothing to flush
     record_events(session, actor=principal.actor, clock=clock, drafts=[
-        _draft(task, item.area_code, "created", {
-            "title": task.title, "priority": task.priority, "status": task.status.value,
-            "due_at": _plain(task.due_at),
+        EventDraft("task.created", "task", task_id, item.area_code, {
+            "title": row["title"], "priority": row["priority"], "status": row["status"].value,
+            "due_at": _plain(row["due_at"]),
             "assignee": item.assignee_person_code or item.assignee_org_code,
-            "source_kind": task.source_kind,
-            "source_id": task.source_id, "sweep_id": sweep_id,
+            "source_kind": row["source_kind"],
+            "source_id": row["source_id"], "sweep_id": sweep_id,
             "checklist_items": len(item.checklist)})
-        for task, item in zip(tasks, items, strict=True)])
+        for task_id, row, item in zip(ids, rows, items, strict=True)])
     return tasks
+
+
+def _insert_tasks(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Table-level INSERTs of the task rows; their ids in the rows' order, the same ids
+    the ORM's one-row-at-a-time flush would have drawn."""
+    connection = session.connection()
+    table = cast(Table, Task.__table__)
+    if connection.dialect.name == "postgresql":
+        # Ids drawn from the sequence first, then a plain executemany (psycopg pipelines it).
+        ids = sorted(int(i) for i in connection.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('tasks', 'id')) "
+            "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars())
+        connection.execute(insert(table), [{**row, "id": task_id}
+                                           for row, task_id in zip(rows, ids, strict=True)])
+        return ids
+    # SQLite gives each row of a multi-row INSERT the next rowid in turn (max(rowid) + 1,
+    # as the ORM's single-row INSERTs got), but returns them in no set order: sorted, they
+    # follow the rows. Asking SQLAlchemy to sort them would insert one row per statement.
+    return sorted(int(i) for i in connection.execute(insert(table).returning(table.c.id),
+                                                     rows).scalars())
+
+
+def _tasks_by_id(session: Session, ids: list[int]) -> list[Task]:
+    """The new tasks as ORM objects, read once (one SELECT when the ids run unbroken)."""
+    if ids[-1] - ids[0] + 1 == len(ids):
+        found = session.execute(select(Task).where(Task.id.between(ids[0], ids[-1]))
+                                .order_by(Task.id)).scalars().all()
+        return list(found)
+    by_id: dict[int, Task] = {}
+    for start in range(0, len(ids), lookups.CHUNK):
+        by_id.update((task.id, task) for task in session.execute(
+            select(Task).where(Task.id.in_(ids[start:start + lookups.CHUNK]))).scalars())
+    return [by_id[task_id] for task_id in ids]
 
 
 def _places(session: Session, codes: Sequence[str]) -> dict[str, tuple[int, str]]:
@@ -134,19 +168,22 @@ def _places(session: Session, codes: Sequence[str]) -> dict[str, tuple[int, str]
     return found
 
 
-def _new_task(item: TaskCreate, area_id: int, people: dict[str, int], orgs: dict[str, int],
-              principal: Principal, now: datetime, sweep_id: int | None) -> Task:
+def _task_row(item: TaskCreate, area_id: int, people: dict[str, int], orgs: dict[str, int],
+              principal: Principal, now: datetime, sweep_id: int | None) -> dict[str, Any]:
+    """The tasks table's values for one new task (every row names the same columns)."""
     person = people.get(item.assignee_person_code or "")
     org = orgs.get(item.assignee_org_code or "")
     assigned = person is not None or org is not None
-    return Task(
-        title=item.title, description=item.description, priority=item.priority,
-        due_at=item.due_at, area_id=area_id,
-        lon=item.point.lon if item.point else None, lat=item.point.lat if item.point else None,
-        status=TaskStatus.ASSIGNED if assigned else TaskStatus.OPEN,
-        assignee_person_id=person, assignee_org_id=org, assigned_at=now if assigned else None,
-        source_kind=item.source_kind, source_id=item.source_id, created_by=principal.actor,
-        created_at=now, sweep_id=sweep_id)
+    return {
+        "title": item.title, "description": item.description, "priority": item.priority,
+        "due_at": item.due_at, "area_id": area_id,
+        "lon": item.point.lon if item.point else None,
+        "lat": item.point.lat if item.point else None,
+        "status": TaskStatus.ASSIGNED if assigned else TaskStatus.OPEN,
+        "assignee_person_id": person, "assignee_org_id": org,
+        "assigned_at": now if assigned else None,
+        "source_kind": item.source_kind, "source_id": item.source_id,
+        "created_by": principal.actor, "created_at": now, "sweep_id": sweep_id}
 
 
 # --- reading --------------------------------------------------------------------------------
