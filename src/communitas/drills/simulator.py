@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from communitas.auth.permissions import SYSTEM
@@ -38,7 +37,6 @@ from communitas.dispatch.batch_fulfilment import (
     deliver_many,
 )
 from communitas.dispatch.intake_lookups import IntakeLookups
-from communitas.dispatch.models import ResourceRequest
 from communitas.dispatch.schemas import ItemsLine, RequestCreate, ShipmentStep
 from communitas.dispatch.service import DispatchPolicy, requester_token
 from communitas.dispatch.standing_memo import StandingMemo
@@ -213,9 +211,7 @@ class Drill:
             else:
                 key = f"arrival:{outcome.code}"
                 self.refusals[key] = self.refusals.get(key, 0) + 1
-        rows = list(session.execute(select(ResourceRequest).where(
-            ResourceRequest.id.in_([o.id for _a, o in accepted]))
-            .order_by(ResourceRequest.id)).scalars())
+        rows = intake.accepted_requests(session, [o.id for _a, o in accepted])
         intake.triage_requests(session, requests=rows, clock=self.clock, policy=self.policy,
                                memo=self.routing.current(session))
         for arrival, outcome in accepted:
