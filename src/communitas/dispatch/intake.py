@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any, cast
@@ -129,18 +130,20 @@ def accepted_requests(session: Session, ids: list[int]) -> list[ResourceRequest]
 
 
 def triage_requests(session: Session, *, requests: list[ResourceRequest], clock: Clock,
-                    policy: DispatchPolicy, memo: RoutingMemo | None = None) -> None:
+                    policy: DispatchPolicy, memo: RoutingMemo | None = None,
+                    first: Sequence[EventDraft] = ()) -> None:
     """Merge each request into an open duplicate or route it to its queue, in order.
 
     Places and stock counts are looked up once for the batch (triage moves no stock); a
     caller that knows nothing has changed since may pass an older ``memo``. The events are
     those triaging one by one appends, in the same order, written in as few INSERTs as the
-    merges allow (a merge appends its own)."""
+    merges allow (a merge appends its own); ``first`` are the caller's events to append
+    before them, at the clock's time (acceptance's, when it left them to triage)."""
     memo = memo or RoutingMemo()
     memo.prepare(session, [r for r in requests
                            if r.triaged_at is None and r.status in _ROUTABLE],
                  resources.today(clock))
-    drafts: list[EventDraft] = []
+    drafts: list[EventDraft] = list(first)
     for request in requests:
         if request.triaged_at is not None:
             continue

@@ -49,6 +49,7 @@ from communitas.drills.records import Delivery, DrillRecord, ModeSwitch, Request
 from communitas.drills.scenario import Scenario, duration_minutes
 from communitas.drills.workforce import Workforce
 from communitas.errors import CommunitasError
+from communitas.events import EventDraft
 from communitas.scheduler import default_jobs
 
 __all__ = ["Drill", "DrillClock"]
@@ -202,8 +203,10 @@ class Drill:
         batch: list[tuple[int, Arrival]] = event.data
         items = [Pending(data=_request_data(arrival), principal=None, client=f"drill:{n}")
                  for n, arrival in batch]
+        submitted: list[EventDraft] = []  # appended with triage's, at the same (drill) time
         outcomes = accept_submissions(session, items=items, now=self.clock.now(),
-                                      policy=self.policy, lookups=self.lookups)
+                                      policy=self.policy, lookups=self.lookups,
+                                      events=submitted)
         accepted: list[tuple[Arrival, Accepted]] = []
         for (_n, arrival), outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, Accepted):
@@ -213,7 +216,7 @@ class Drill:
                 self.refusals[key] = self.refusals.get(key, 0) + 1
         rows = intake.accepted_requests(session, [o.id for _a, o in accepted])
         intake.triage_requests(session, requests=rows, clock=self.clock, policy=self.policy,
-                               memo=self.routing.current(session))
+                               memo=self.routing.current(session), first=submitted)
         for arrival, outcome in accepted:
             self.tracks[outcome.reference] = Track(arrival, outcome.reference)
             self._unanswered.append(outcome.reference)
