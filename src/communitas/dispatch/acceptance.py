@@ -344,9 +344,13 @@ Outcome = Accepted | CommunitasError
 
 def accept_submissions(
     session: Session, *, items: list[Pending], now: datetime, policy: DispatchPolicy,
-    lookups: IntakeLookups,
+    lookups: IntakeLookups, events: list[EventDraft] | None = None,
 ) -> list[Outcome]:
-    """Accept a batch in the caller's transaction; one outcome per item, in order."""
+    """Accept a batch in the caller's transaction; one outcome per item, in order.
+
+    With ``events`` the ``request.submitted`` events are added to it instead of appended,
+    for a caller that appends them, first, with its own in the same transaction (one
+    append of the event log instead of two)."""
     outcomes: list[Outcome | None] = [None] * len(items)
     prints = [_fingerprint(item.data, item.principal) for item in items]
     fresh = _replays(session, items, prints, outcomes)
@@ -365,8 +369,11 @@ def accept_submissions(
                 "limit": policy.rate_limit,
                 "window_seconds": int(policy.rate_window.total_seconds())})
     _insert(session, drafts, items, prints, outcomes, lookups, now)
-    record_events(session, actor="system", clock=FixedClock(now), drafts=[
-        event for _i, draft in sorted(drafts.items()) for event in _events(draft)])
+    submitted = [event for _i, draft in sorted(drafts.items()) for event in _events(draft)]
+    if events is None:
+        record_events(session, actor="system", clock=FixedClock(now), drafts=submitted)
+    else:
+        events.extend(submitted)
     _resolve_batch_twins(items, prints, outcomes)
     return [outcome for outcome in outcomes if outcome is not None]
 

@@ -13,11 +13,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Table, bindparam, delete, inspect, select, update
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from communitas.auth.permissions import SYSTEM, Principal
 from communitas.clock import Clock, SystemClock
@@ -26,7 +28,7 @@ from communitas.dispatch.acceptance import Pending, Submission, accept_submissio
 from communitas.dispatch.dedupe import find_duplicate, merge_into
 from communitas.dispatch.intake_lookups import IntakeLookups
 from communitas.dispatch.lifecycle import Action, RequestStatus
-from communitas.dispatch.models import RateLimitWindow, ResourceRequest
+from communitas.dispatch.models import RateLimitWindow, RequestLine, ResourceRequest
 from communitas.dispatch.routing import Level
 from communitas.dispatch.schemas import RequestCreate
 from communitas.dispatch.service import DispatchPolicy, log, log_draft, transition
@@ -36,7 +38,8 @@ from communitas.events import EventDraft, record_events
 from communitas.resources import service as resources
 
 __all__ = [
-    "client_key", "expire_unverified", "submit_request", "triage_pending", "triage_stragglers",
+    "accepted_requests", "client_key", "expire_unverified", "submit_request", "triage_pending",
+    "triage_stragglers",
 ]
 
 
@@ -73,6 +76,11 @@ def submit_request(
 # --- triage ----------------------------------------------------------------------------------
 
 _ROUTABLE = frozenset({RequestStatus.SUBMITTED, RequestStatus.VERIFIED, RequestStatus.APPROVED})
+# The requests' column attributes, each with its column's name.
+_COLUMNS = {attr.key: attr.columns[0].key for attr in inspect(ResourceRequest).column_attrs}
+_TABLE = cast(Table, ResourceRequest.__table__)
+# The columns to set come with the parameters: one statement for every set of them.
+_UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("request_id"))
 
 def triage_pending(
     session: Session, *, clock: Clock | None = None, policy: DispatchPolicy | None = None,
@@ -107,19 +115,35 @@ def triage_stragglers(factory: sessionmaker[Session], *, clock: Clock, policy: D
     return done
 
 
+_ACCEPTED = (select(ResourceRequest)
+             .where(ResourceRequest.id.in_(bindparam("ids", expanding=True)))
+             .options(joinedload(ResourceRequest.lines).joinedload(RequestLine.resource_type))
+             .order_by(ResourceRequest.id))
+
+
+def accepted_requests(session: Session, ids: list[int]) -> list[ResourceRequest]:
+    """The requests with these ids, in id order, with their lines and types loaded (in one
+    statement, built once), as :func:`triage_requests` takes them."""
+    if not ids:
+        return []
+    return list(session.execute(_ACCEPTED, {"ids": ids}).unique().scalars())
+
+
 def triage_requests(session: Session, *, requests: list[ResourceRequest], clock: Clock,
-                    policy: DispatchPolicy, memo: RoutingMemo | None = None) -> None:
+                    policy: DispatchPolicy, memo: RoutingMemo | None = None,
+                    first: Sequence[EventDraft] = ()) -> None:
     """Merge each request into an open duplicate or route it to its queue, in order.
 
     Places and stock counts are looked up once for the batch (triage moves no stock); a
     caller that knows nothing has changed since may pass an older ``memo``. The events are
     those triaging one by one appends, in the same order, written in as few INSERTs as the
-    merges allow (a merge appends its own)."""
+    merges allow (a merge appends its own); ``first`` are the caller's events to append
+    before them, at the clock's time (acceptance's, when it left them to triage)."""
     memo = memo or RoutingMemo()
     memo.prepare(session, [r for r in requests
                            if r.triaged_at is None and r.status in _ROUTABLE],
                  resources.today(clock))
-    drafts: list[EventDraft] = []
+    drafts: list[EventDraft] = list(first)
     for request in requests:
         if request.triaged_at is not None:
             continue
@@ -127,8 +151,36 @@ def triage_requests(session: Session, *, requests: list[ResourceRequest], clock:
         if request.status not in _ROUTABLE:
             continue  # cancelled or expired before triage reached it: nothing to route
         _triage_one(session, request, clock, policy, memo, drafts)
+    _write_changes(session, requests)
     if drafts:
         record_events(session, actor=SYSTEM.actor, drafts=drafts, clock=clock)
+
+
+def _write_changes(session: Session, requests: list[ResourceRequest]) -> None:
+    """Write what triage changed in the requests' own columns, one executemany UPDATE per set
+    of changed columns, and tell the session it is written: the events' autoflush would
+    otherwise send it row by row. Anything else changed (a merge's lines, say) is left to
+    the flush."""
+    groups: dict[tuple[str, ...], list[tuple[ResourceRequest, dict[str, Any]]]] = {}
+    for request in requests:
+        state = inspect(request)
+        if not state.modified or not state.persistent \
+                or not state.committed_state.keys() <= _COLUMNS.keys():
+            continue
+        changes = {_COLUMNS[key]: getattr(request, key)
+                   for key, before in state.committed_state.items()
+                   if not state.manager[key].impl.is_equal(getattr(request, key), before)}
+        groups.setdefault(tuple(sorted(changes)), []).append((request, changes))
+    for keys, rows in groups.items():
+        if keys:
+            session.connection().execute(_UPDATE, [{"request_id": request.id, **changes}
+                                                   for request, changes in rows])
+        for request, _changes in rows:
+            # As a flush leaves a row it wrote: clean, so the next flush passes it by (per
+            # attribute, set_committed_value would leave it flagged, and the flush visits
+            # every flagged row). No public API does this whole.
+            state = inspect(request)
+            state._commit_all(state.dict, session.identity_map)
 
 
 def _triage_one(session: Session, request: ResourceRequest, clock: Clock,

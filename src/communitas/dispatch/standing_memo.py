@@ -12,7 +12,7 @@ those a fresh memo per batch would make.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Integer, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from communitas.dispatch.triage import RoutingMemo
@@ -21,6 +21,15 @@ from communitas.events import Event, EventChainHead
 __all__ = ["WATCHED", "StandingMemo"]
 
 WATCHED = ("holding", "capacity_offer", "resource_type", "resource_category", "area")
+
+# One statement, built once: the head, with every watched event after ``seen`` (the head's
+# row alone, its event columns NULL, when there is none, or when ``seen`` is None).
+_NEWS = (select(EventChainHead.last_seq, Event.subject_type, Event.action, Event.subject_id)
+         .outerjoin(Event, and_(Event.seq > func.coalesce(bindparam("seen", type_=Integer),
+                                                          EventChainHead.last_seq),
+                                Event.seq <= EventChainHead.last_seq,
+                                Event.subject_type.in_(WATCHED)))
+         .distinct())
 
 
 class StandingMemo:
@@ -31,21 +40,18 @@ class StandingMemo:
         self._seen: int | None = None  # the event log's head at the last look
 
     def current(self, session: Session) -> RoutingMemo:
-        head = session.execute(select(EventChainHead.last_seq)).scalar_one()
+        news = session.execute(_NEWS, {"seen": self._seen}).all()
+        head = news[0].last_seq
         if self._seen is None or self._seen > head:
             self._memo = RoutingMemo()
         elif self._seen < head:
-            changed = {kind for kind, action in session.execute(
-                select(Event.subject_type, Event.action).distinct()
-                .where(Event.seq > self._seen, Event.subject_type.in_(WATCHED)))
-                if kind != "area" or action.startswith("area.")}
+            changed = {kind for _head, kind, action, _id in news
+                       if kind is not None and (kind != "area" or action.startswith("area."))}
             if changed - {"holding", "capacity_offer"}:
                 self._memo = RoutingMemo()
             if "holding" in changed:  # just those holdings read again
-                self._memo.restock(session, [int(i) for i in session.execute(
-                    select(Event.subject_id).distinct()
-                    .where(Event.seq > self._seen, Event.subject_type == "holding"))
-                    .scalars()])
+                self._memo.restock(session, sorted({int(subject_id) for _head, kind, _action,
+                                                    subject_id in news if kind == "holding"}))
             if "capacity_offer" in changed:
                 self._memo.forget_offers()
         self._seen = head

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from communitas.auth.permissions import SYSTEM
@@ -38,7 +37,6 @@ from communitas.dispatch.batch_fulfilment import (
     deliver_many,
 )
 from communitas.dispatch.intake_lookups import IntakeLookups
-from communitas.dispatch.models import ResourceRequest
 from communitas.dispatch.schemas import ItemsLine, RequestCreate, ShipmentStep
 from communitas.dispatch.service import DispatchPolicy, requester_token
 from communitas.dispatch.standing_memo import StandingMemo
@@ -51,6 +49,7 @@ from communitas.drills.records import Delivery, DrillRecord, ModeSwitch, Request
 from communitas.drills.scenario import Scenario, duration_minutes
 from communitas.drills.workforce import Workforce
 from communitas.errors import CommunitasError
+from communitas.events import EventDraft
 from communitas.scheduler import default_jobs
 
 __all__ = ["Drill", "DrillClock"]
@@ -206,8 +205,10 @@ class Drill:
         batch: list[tuple[int, Arrival]] = event.data
         items = [Pending(data=_request_data(arrival), principal=None, client=f"drill:{n}")
                  for n, arrival in batch]
+        submitted: list[EventDraft] = []  # appended with triage's, at the same (drill) time
         outcomes = accept_submissions(session, items=items, now=self.clock.now(),
-                                      policy=self.policy, lookups=self.lookups)
+                                      policy=self.policy, lookups=self.lookups,
+                                      events=submitted)
         accepted: list[tuple[Arrival, Accepted]] = []
         for (_n, arrival), outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, Accepted):
@@ -215,11 +216,9 @@ class Drill:
             else:
                 key = f"arrival:{outcome.code}"
                 self.refusals[key] = self.refusals.get(key, 0) + 1
-        rows = list(session.execute(select(ResourceRequest).where(
-            ResourceRequest.id.in_([o.id for _a, o in accepted]))
-            .order_by(ResourceRequest.id)).scalars())
+        rows = intake.accepted_requests(session, [o.id for _a, o in accepted])
         intake.triage_requests(session, requests=rows, clock=self.clock, policy=self.policy,
-                               memo=self.routing.current(session))
+                               memo=self.routing.current(session), first=submitted)
         for arrival, outcome in accepted:
             self.tracks[outcome.reference] = Track(arrival, outcome.reference)
             self._unanswered.append(outcome.reference)
