@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import textwrap
 from datetime import date
 
@@ -149,7 +150,9 @@ def test_the_drill_says_where_its_time_went() -> None:
     """Wall seconds per event kind, timer job and hook, for benchmarks/drills.py."""
     scenario = parse_scenario_text(SCENARIO, file="test.yaml")
     drill = Drill(scenario, prepared(_world), seed=3)
+    thresholds = gc.get_threshold()
     drill.run()
+    assert gc.get_threshold() == thresholds  # the drill's own collector settings put back
     for part in ("arrivals", "plan", "deliver", "timers", "timers:requests.escalate_overdue",
                  "timers:Workforce.on_round", "plan:suggest", "plan:accept and ship",
                  "plan:mode switch and activation"):

@@ -14,11 +14,13 @@ tasks worked by their assignees and by volunteers answering call-outs).
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -152,6 +154,10 @@ class Drill:
         return sorted(event.data, key=lambda item: item[0])
 
     def run(self, progress: Callable[[float], None] | None = None) -> DrillRecord:
+        with _fewer_collections():
+            return self._run(progress)
+
+    def _run(self, progress: Callable[[float], None] | None) -> DrillRecord:
         with unit_of_work(self.factory) as session:
             self.city = world.load(session, self.scenario)
         for i, inject in enumerate(self.scenario.injects):
@@ -340,6 +346,21 @@ class Drill:
                            refusals=dict(sorted(self.refusals.items())),
                            tasks=self.workforce.records(), callouts=dict(self.workforce.counts),
                            alerts=self.workforce.alerts())
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Python's cyclic garbage collector run less often while a drill plays: each round
+    builds and drops thousands of ORM objects, and the default thresholds (700 allocations,
+    then every 10th and 10th) had full collections walk them all again and again; measured
+    about 15 % of a flood drill's CPU. Memory stays bounded: the young generations are still
+    collected every 50,000 allocations. The thresholds are put back afterwards."""
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _request_data(arrival: Arrival) -> RequestCreate:
