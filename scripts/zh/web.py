@@ -157,6 +157,7 @@ ZH = {
     "Requests sent from this device": "本设备提交的求助",
     "Required": "应储备",
     "Reserve gaps": "储备缺口",
+    "Low resilience (100 − index)": "韧性不足（100 − 指数）",
     "Residents": "居民人数",
     "Residents do not need an account:": "居民无需账号：",
     "Resources": "资源",

@@ -9,11 +9,21 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from communitas.auth.permissions import SYSTEM
+from communitas.auth.roles import Role
+from communitas.drills.assessment import assess_communities
 from communitas.modes import service as modes
 from communitas.modes.levels import Mode
 from communitas.modes.models import ResponsePlan
 from tests.dispatch.helpers import BUILDING_A1, BUILDING_B1, counts, stock_total
-from tests.factories import COMMUNITY_A1, COMMUNITY_A2, COMMUNITY_B1, STREET_A
+from tests.factories import (
+    COMMUNITY_A1,
+    COMMUNITY_A2,
+    COMMUNITY_B1,
+    DISTRICT,
+    STREET_A,
+    make_user,
+)
 from tests.web.helpers import Visitor, field_error, text_of
 
 
@@ -219,3 +229,22 @@ def test_live_warnings_are_a_map_layer(visitor: Callable[..., Visitor],
     status = commander.get("/map/status.json?layers=warnings").json()
     assert status["layers"] == {"warnings": {COMMUNITY_A1: 1.0, COMMUNITY_A2: 1.0}}
     assert "生效中的预警" in text_of(commander.get("/map"))
+
+
+def test_the_map_shows_the_assessment_to_those_who_may_read_it(
+        world: Session, visitor: Callable[..., Visitor]) -> None:
+    """The layer of ``communitas assess``: 100 − each community's resilience index, for the
+    commander; a grid worker (who may not read assessments) sees it empty."""
+    ranked = assess_communities(world, principal=SYSTEM, within=DISTRICT)
+    commander = visitor(language="en")
+    commander.sign_in("quzhang")
+    layer = commander.get("/map/status.json?layers=resilience").json()["layers"]["resilience"]
+    assert layer == {a.code: round(100 - a.resilience, 2) for a in ranked}
+    assert {COMMUNITY_A1, COMMUNITY_A2, COMMUNITY_B1} <= set(layer)
+    assert "Low resilience (100 − index)" in text_of(commander.get("/map"))
+    make_user(world, "wangge2", Role.GRID_WORKER, area_code=f"{COMMUNITY_A1}-G01")
+    world.commit()
+    grid = visitor()
+    grid.sign_in("wangge2")
+    assert grid.get("/map/status.json?layers=resilience").json()["layers"] == {"resilience": {}}
+    assert "韧性不足（100 − 指数）" in text_of(grid.get("/map"))

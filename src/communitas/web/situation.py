@@ -1,5 +1,6 @@
 """The situation map for commanders: every community in scope coloured by its effective mode,
-with layers for open requests, unmet demand, reserve gaps and live warnings; a card per
+with layers for open requests, unmet demand, reserve gaps, live warnings and low resilience
+(the assessment of ``communitas assess``); a card per
 community; the page polls ``/map/status.json`` and recolours itself.
 
 Other domains add layers (active alerts, tasks …) by appending a :class:`MapLayer` to
@@ -18,10 +19,11 @@ from sqlalchemy.orm import Session
 
 from communitas.areas import service as areas
 from communitas.areas.codes import AreaKind
-from communitas.auth.permissions import Principal, require
+from communitas.auth.permissions import Principal, can, require
 from communitas.auth.roles import Permission
 from communitas.clock import SystemClock
 from communitas.dispatch import views
+from communitas.drills.assessment import assess_communities
 from communitas.i18n import _
 from communitas.modes import service as modes
 from communitas.modes import warning_service
@@ -85,11 +87,23 @@ def _warnings(session: Session, principal: Principal, within: str) -> Values:
     return counts
 
 
+def _low_resilience(session: Session, principal: Principal, within: str) -> Values:
+    """100 − each community's resilience index (the assessment, docs/drills.md): the larger
+    the circle, the less resilient. Only for roles that may read assessments; for others
+    the layer is empty."""
+    root = areas.get_area(session, code=within)
+    if not can(principal, Permission.ASSESSMENT_READ, area_path=root.path):
+        return {}
+    return {a.code: round(100 - a.resilience, 2)
+            for a in assess_communities(session, principal=principal, within=within)}
+
+
 MAP_LAYERS: list[MapLayer] = [
     MapLayer("requests", _("Open requests"), _open_requests, "#b00020"),
     MapLayer("unmet", _("Unmet demand (units)"), _unmet, "#e65100"),
     MapLayer("gaps", _("Reserve gaps"), _reserve_gaps, "#6a1b9a"),
     MapLayer("warnings", _("Active warnings"), _warnings, "#c49000"),
+    MapLayer("resilience", _("Low resilience (100 − index)"), _low_resilience, "#00695c"),
 ]
 
 

@@ -52,7 +52,8 @@
       var known = status && Object.prototype.hasOwnProperty.call(status.layers, key);
       if (out) {
         out.textContent = !known ? "–" :
-          (key === "gaps" || key === "warnings" || key === "alerts") ? Object.keys(values).length
+          (key === "gaps" || key === "warnings" || key === "alerts" ||
+           key === "resilience") ? Object.keys(values).length
             : Math.round(total);
       }
       if (box.checked) { group.addTo(map); } else { group.remove(); }
