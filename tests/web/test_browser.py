@@ -104,6 +104,9 @@ def test_a_commander_raises_a_street_to_level_ii_and_sees_tasks_and_alerts(
     before = {layer: int(wall.inner_text(f"#total-{layer}").replace(",", "") or 0)
               for layer in ("tasks", "alerts")}  # the demo has a few tasks already
     assert before["alerts"] == 0
+    wall.check("input.layer-toggle[value='resilience']")  # the assessment: every community
+    wall.wait_for_function(
+        "document.getElementById('total-resilience').textContent === '300'", timeout=15_000)
     shoot(wall, "05-map-before")
     desk = wall.context.new_page()
     desk.goto("/modes")
