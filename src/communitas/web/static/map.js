@@ -33,6 +33,10 @@
       var group = overlays[key] || (overlays[key] = L.layerGroup());
       group.clearLayers();
       var total = 0;
+      // resilience: 100 − index; sized between the least and the most resilient in view
+      var all = Object.keys(values).map(function (c) { return values[c]; });
+      var lo = all.length ? Math.min.apply(null, all) : 0;
+      var hi = all.length ? Math.max.apply(null, all) : 0;
       Object.keys(values).forEach(function (code) {
         var shape = communities[code], v = values[code];
         total += v;
@@ -43,6 +47,7 @@
           return;
         }
         var radius = key === "gaps" ? 4 + 12 * v : 4 + 3 * Math.sqrt(v);
+        if (key === "resilience") { radius = 3 + 11 * (hi > lo ? (v - lo) / (hi - lo) : 0.5); }
         if (key === "warnings") { radius = 6 + 2 * v; }
         L.circleMarker(shape.getBounds().getCenter(), {
           radius: radius, color: box.dataset.colour, weight: 1, fillOpacity: 0.7,
