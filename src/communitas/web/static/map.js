@@ -34,7 +34,8 @@
       group.clearLayers();
       var total = 0;
       // resilience: 100 − index; sized between the least and the most resilient in view
-      var all = Object.keys(values).map(function (c) { return values[c]; });
+      var all = key === "resilience" ? Object.keys(values).map(function (c) { return values[c]; })
+        : [];
       var lo = all.length ? Math.min.apply(null, all) : 0;
       var hi = all.length ? Math.max.apply(null, all) : 0;
       Object.keys(values).forEach(function (code) {
