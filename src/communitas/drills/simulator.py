@@ -353,8 +353,9 @@ def _fewer_collections() -> Iterator[None]:
     """Python's cyclic garbage collector run less often while a drill plays: each round
     builds and drops thousands of ORM objects, and the default thresholds (700 allocations,
     then every 10th and 10th) had full collections walk them all again and again; about
-    10 % of a full flood drill's CPU over ten runs (docs/drills.md). Memory stays bounded: the young generations are still
-    collected every 50,000 allocations. The thresholds are put back afterwards."""
+    10 % of a full flood drill's CPU over ten runs (docs/drills.md). Memory stays bounded:
+    the young generations are still collected every 50,000 allocations. The thresholds are
+    put back afterwards."""
     before = gc.get_threshold()
     gc.set_threshold(50_000, 20, 100)
     try:
