@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Integer, String, Table, Text, insert, select
+from sqlalchemy import BigInteger, Integer, String, Table, Text, bindparam, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from communitas.clock import Clock, SystemClock
@@ -80,17 +80,27 @@ class EventDraft:
     actor: str | None = None  # when one batch appends for several actors
 
 
+# Built once: every unit of work that changes something appends events (a drill, hundreds
+# of thousands), so the statements skip building and cache-keying each time.
+_HEAD = select(EventChainHead.id, EventChainHead.last_seq, EventChainHead.last_hash) \
+    .with_for_update()
+_MOVE_HEAD = update(EventChainHead).where(EventChainHead.id == bindparam("head_id")) \
+    .values(last_seq=bindparam("seq"), last_hash=bindparam("hash"))
+_INSERT = insert(cast(Table, Event.__table__))
+
+
 def record_events(
     session: Session, *, actor: str, drafts: list[EventDraft], clock: Clock | None = None
 ) -> int:
     """Append many events at once under one head lock; returns the last sequence number.
 
-    Rows go in as one multi-row INSERT (no ORM objects): intake appends hundreds per batch."""
-    head = session.execute(select(EventChainHead).with_for_update()).scalar_one()
+    Rows go in as one multi-row INSERT and the head moves by one UPDATE, both in Core (no
+    ORM objects to load and flush): intake appends hundreds per batch. The head is read
+    through the session, so changes pending in it are flushed first, as with any query."""
+    head_id, seq, prev = session.execute(_HEAD).one()
     if not drafts:
-        return head.last_seq
+        return int(seq)
     at = (clock or SystemClock()).now()
-    seq, prev = head.last_seq, head.last_hash
     rows = []
     for draft in drafts:
         seq += 1
@@ -106,8 +116,9 @@ def record_events(
                      "area_code": draft.area_code, "payload": body, "prev_hash": prev,
                      "hash": digest})
         prev = digest
-    session.connection().execute(insert(cast(Table, Event.__table__)), rows)
-    head.last_seq, head.last_hash = seq, prev
+    connection = session.connection()
+    connection.execute(_INSERT, rows)
+    connection.execute(_MOVE_HEAD, {"head_id": head_id, "seq": seq, "hash": prev})
     return seq
 
 
