@@ -458,8 +458,11 @@ def escalate_overdue(
     places and stock between runs); by default a fresh one."""
     clock, policy = clock or SystemClock(), policy or DispatchPolicy()
     now = clock.now()
-    due = list(session.execute(select(ResourceRequest.id).where(
-        ResourceRequest.sla_due_at <= now).order_by(ResourceRequest.id)).scalars())
+    # sorted here, not by ORDER BY id: SQLite would then walk the whole table in id order
+    # rather than the index (a drill's city lockdown: hundreds of thousands of rows, every
+    # five minutes)
+    due = sorted(session.execute(select(ResourceRequest.id).where(
+        ResourceRequest.sla_due_at <= now)).scalars())
     overdue: list[ResourceRequest] = []
     for start in range(0, len(due), IN_CHUNK):  # locked in id order, like every batch
         overdue += session.execute(
