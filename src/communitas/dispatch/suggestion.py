@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from communitas.areas import service as areas
 from communitas.areas.models import Area
@@ -45,7 +46,6 @@ __all__ = ["SuggestionPolicy", "accept_suggestion", "suggest_for_request", "sugg
 # Refusals that mean the world moved since the plan was made: re-plan, then accept again.
 STALE = frozenset({"insufficient_stock", "over_commitment", "unusable_holding"})
 Point = tuple[float, float]  # (lon, lat)
-OpenLine = tuple[ResourceRequest, RequestLine]
 
 
 @dataclass(frozen=True)
@@ -100,21 +100,49 @@ def _spots(session: Session, ids: list[int]) -> dict[int, _Spot]:
     return found
 
 
-def _open_lines(session: Session, root: Area) -> list[OpenLine]:
+@dataclass(frozen=True)
+class _OpenLine:
+    """What the plan needs of one open line and its request, read as plain columns: every
+    round reads every open line, which during a long shortage are tens of thousands."""
+
+    reference: str
+    request_priority: int
+    area_id: int
+    lon: float | None
+    lat: float | None
+    id: int
+    position: int
+    resource_type_id: int
+    resource_type_code: str
+    quantity: int
+    committed: int
+    min_quantity: int | None
+    line_priority: int | None
+
+    @property
+    def priority(self) -> int:
+        """The line's own priority, else its request's."""
+        return self.line_priority or self.request_priority
+
+
+def _open_lines(session: Session, root: Area) -> list[_OpenLine]:
     """Uncommitted item lines queued in ``root``'s subtree: most urgent, then oldest first."""
     low, high = root.subtree_bounds()
     rows = session.execute(
-        select(ResourceRequest, RequestLine)
+        select(ResourceRequest.reference, ResourceRequest.priority, ResourceRequest.area_id,
+               ResourceRequest.lon, ResourceRequest.lat, RequestLine.id, RequestLine.position,
+               RequestLine.resource_type_id, ResourceType.code, RequestLine.quantity,
+               RequestLine.committed, RequestLine.min_quantity, RequestLine.priority)
         .join(RequestLine, RequestLine.request_id == ResourceRequest.id)
+        .join(ResourceType, ResourceType.id == RequestLine.resource_type_id)
         .join(Area, Area.id == ResourceRequest.queue_area_id)
         .where(Area.path >= low, Area.path < high,
                ResourceRequest.status.in_(sorted(FULFILMENT)),
                RequestLine.kind == LineKind.ITEMS,
                RequestLine.committed < RequestLine.quantity)
         .order_by(ResourceRequest.priority, ResourceRequest.created_at, ResourceRequest.id,
-                  RequestLine.position)
-        .options(joinedload(RequestLine.resource_type))).all()  # its code, in the same read
-    return [(request, line) for request, line in rows]
+                  RequestLine.position)).all()
+    return [_OpenLine(*cast(tuple[Any, ...], row)) for row in rows]
 
 
 def _depots(session: Session, principal: Principal, root: Area, type_ids: list[int],
@@ -175,13 +203,14 @@ def _point(session: Session, spot: Area | _Spot, cache: dict[int, Point | None]
     return point
 
 
-def _request_point(session: Session, request: ResourceRequest,
+def _request_point(session: Session, line: _OpenLine,
                    cache: dict[int, Point | None]) -> Point | None:
-    if request.lon is not None and request.lat is not None:
-        return request.lon, request.lat
-    if request.area_id in cache:
-        return cache[request.area_id]
-    return _point(session, areas.get_area_by_id(session, area_id=request.area_id), cache)
+    """Where the request is: its own point, else its area's."""
+    if line.lon is not None and line.lat is not None:
+        return line.lon, line.lat
+    if line.area_id in cache:
+        return cache[line.area_id]
+    return _point(session, areas.get_area_by_id(session, area_id=line.area_id), cache)
 
 
 def _coordinates(points: list[Point | None]) -> tuple[np.ndarray, np.ndarray]:
@@ -193,27 +222,25 @@ def _coordinates(points: list[Point | None]) -> tuple[np.ndarray, np.ndarray]:
     return np.array([p[0] for p in filled]), np.array([p[1] for p in filled])
 
 
-def _problem(session: Session, lines: list[OpenLine], depots: list[_Depot],
+def _problem(session: Session, lines: list[_OpenLine], depots: list[_Depot],
              policy: SuggestionPolicy) -> Problem:
     """One demand point per open line (its own priority), one supply point per depot."""
-    types = tuple(sorted({line.resource_type.code for _request, line in lines}))
+    types = tuple(sorted({line.resource_type_code for line in lines}))
     column = {code: t for t, code in enumerate(types)}
     stock = np.zeros((len(depots), len(types)), dtype=np.int64)
     for s, depot in enumerate(depots):
         for holding in depot.holdings:
             stock[s, column[holding.resource_type_code]] += holding.quantity
     needs = np.zeros((len(lines), len(types)), dtype=np.int64)
-    for d, (_request, line) in enumerate(lines):
-        needs[d, column[line.resource_type.code]] = line.quantity - line.committed
+    for d, line in enumerate(lines):
+        needs[d, column[line.resource_type_code]] = line.quantity - line.committed
     cache: dict[int, Point | None] = {}
     s_lon, s_lat = _coordinates([_point(session, depot.area, cache) for depot in depots])
-    d_lon, d_lat = _coordinates([_request_point(session, request, cache)
-                                 for request, _line in lines])
+    d_lon, d_lat = _coordinates([_request_point(session, line, cache) for line in lines])
     return make_problem(
         resource_types=types, supply_ids=tuple(f"s{s}" for s in range(len(depots))),
-        stock=stock, demand_ids=tuple(f"line-{line.id}" for _request, line in lines),
-        priority=np.array([line.priority or request.priority for request, line in lines],
-                          dtype=np.int64),
+        stock=stock, demand_ids=tuple(f"line-{line.id}" for line in lines),
+        priority=np.array([line.priority for line in lines], dtype=np.int64),
         needs=needs, supply_lat=s_lat, supply_lon=s_lon, demand_lat=d_lat, demand_lon=d_lon,
         reach=Reach(nearest=policy.nearest, speed_kmh=policy.speed_kmh))
 
@@ -237,23 +264,23 @@ def _pieces(plan: Plan, depots: list[_Depot]) -> dict[int, list[tuple[_Stock, in
     return pieces
 
 
-def _kept(line: RequestLine, pieces: list[tuple[_Stock, int, float]]
+def _kept(line: _OpenLine, pieces: list[tuple[_Stock, int, float]]
           ) -> list[tuple[_Stock, int, float]]:
     """A bulk order's commitments must reach its minimum, so smaller pieces are left out."""
     floor = min(line.min_quantity or 1, line.quantity - line.committed)
     return [(h, q, m) for h, q, m in pieces if q >= floor]
 
 
-def _line(request: ResourceRequest, line: RequestLine, kept: list[tuple[_Stock, int, float]],
+def _line(line: _OpenLine, kept: list[tuple[_Stock, int, float]],
           reads: dict[int, HoldingRead]) -> SuggestedLine:
     open_units = line.quantity - line.committed
     shipments = [SuggestedShipment(holding_id=h.id, organisation_code=reads[h.id]
                                    .organisation_code, area_code=reads[h.id].area_code,
                                    quantity=q, minutes=m) for h, q, m in kept]
     return SuggestedLine(
-        reference=request.reference, line_id=line.id, position=line.position,
-        resource_type_code=line.resource_type.code,
-        priority=line.priority or request.priority, open=open_units, shipments=shipments,
+        reference=line.reference, line_id=line.id, position=line.position,
+        resource_type_code=line.resource_type_code,
+        priority=line.priority, open=open_units, shipments=shipments,
         unmet=open_units - sum(s.quantity for s in shipments))
 
 
@@ -265,7 +292,7 @@ def suggest_plan(session: Session, *, principal: Principal, within: str,
     root = areas.get_area(session, code=within)
     require(principal, Permission.REQUEST_COMMIT, area_path=root.path)
     lines = _open_lines(session, root)
-    type_ids = sorted({line.resource_type_id for _request, line in lines})
+    type_ids = sorted({line.resource_type_id for line in lines})
     depots = _depots(session, principal, root, type_ids, resources.today(clock)) \
         if lines else []
     status, metrics = "optimal", {}
@@ -273,13 +300,13 @@ def suggest_plan(session: Session, *, principal: Principal, within: str,
     if lines and depots:
         plan = solve(_problem(session, lines, depots, policy))
         status, metrics, pieces = plan.status, plan.metrics, _pieces(plan, depots)
-    kept = [_kept(line, pieces.get(d, [])) for d, (_request, line) in enumerate(lines)]
+    kept = [_kept(line, pieces.get(d, [])) for d, line in enumerate(lines)]
     used = rows_by_id(session, Holding, [h.id for chosen in kept for h, _q, _m in chosen])
     reads = {r.id: r for r in resources.holding_reads(session, [used[i] for i in sorted(used)])}
     return SuggestedPlan(
         within=root.code, generated_at=clock.now(), status=status, supply_points=len(depots),
-        lines=[_line(request, line, chosen, reads)
-               for (request, line), chosen in zip(lines, kept, strict=True)], metrics=metrics)
+        lines=[_line(line, chosen, reads) for line, chosen in zip(lines, kept, strict=True)],
+        metrics=metrics)
 
 
 def suggest_for_request(session: Session, *, principal: Principal, reference: str,
