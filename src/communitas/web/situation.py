@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 
 from communitas.areas import service as areas
 from communitas.areas.codes import AreaKind
-from communitas.auth.permissions import Principal, can, require
+from communitas.auth.permissions import Principal, require
 from communitas.auth.roles import Permission
 from communitas.clock import SystemClock
 from communitas.dispatch import views
 from communitas.drills.assessment import assess_communities
+from communitas.errors import PermissionDenied
 from communitas.i18n import _
 from communitas.modes import service as modes
 from communitas.modes import warning_service
@@ -90,12 +91,12 @@ def _warnings(session: Session, principal: Principal, within: str) -> Values:
 def _low_resilience(session: Session, principal: Principal, within: str) -> Values:
     """100 − each community's resilience index (the assessment, docs/drills.md): the larger
     the circle, the less resilient. Only for roles that may read assessments; for others
-    the layer is empty."""
-    root = areas.get_area(session, code=within)
-    if not can(principal, Permission.ASSESSMENT_READ, area_path=root.path):
+    the layer is empty (the assessment checks the permission and reads the area once)."""
+    try:
+        found = assess_communities(session, principal=principal, within=within)
+    except PermissionDenied:
         return {}
-    return {a.code: round(100 - a.resilience, 2)
-            for a in assess_communities(session, principal=principal, within=within)}
+    return {a.code: round(100 - a.resilience, 2) for a in found}
 
 
 MAP_LAYERS: list[MapLayer] = [
