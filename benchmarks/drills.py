@@ -23,11 +23,14 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from communitas.drills.metrics import compute
 from communitas.drills.sandbox import copy_of_engine, demo_city
 from communitas.drills.scenario import SCENARIO_DIR, load_scenario
 from communitas.drills.simulator import Drill
+from communitas.events import EventChainHead
 
 RESULTS = Path(__file__).parent / "results" / "drills.json"
 TARGETS = {"flood_72h_district": 10.0, "lockdown_14d_city": 120.0}
@@ -48,30 +51,34 @@ def main() -> None:
             cities[scenario.city_scale] = demo_city(42, scenario.city_scale).kw["bind"]
         runs = []
         for _run in range(args.repeat):  # each on a fresh copy of the city
-            drill = Drill(scenario, copy_of_engine(cities[scenario.city_scale]), seed=1,
+            factory = copy_of_engine(cities[scenario.city_scale])
+            drill = Drill(scenario, factory, seed=1,
                           until_minutes=args.hours * 60 if args.hours else None)
+            events_before = _events(factory)
             load_before = os.getloadavg()[0]
             began, cpu_began = time.perf_counter(), time.process_time()
             record = drill.run()
             runs.append((time.perf_counter() - began, time.process_time() - cpu_began,
-                         load_before, os.getloadavg()[0], drill, record))
+                         load_before, os.getloadavg()[0], drill, record,
+                         _events(factory) - events_before))
         # the median run (by wall time) stands for all: this machine's speed varies by
         # ±15 % from one run to the next; every run's seconds are kept
-        seconds, cpu, load_before, load_after, drill, record = \
+        seconds, cpu, load_before, load_after, drill, record, events = \
             sorted(runs, key=lambda run: run[0])[len(runs) // 2]
         metrics = compute(record)
         rows.append({"scenario": name, "hours": drill.horizon / 60, "seconds": round(seconds, 1),
                      "cpu_seconds": round(cpu, 1),
                      "runs_seconds": [round(run[0], 1) for run in runs],
                      "load_average_1m": [round(load_before, 2), round(load_after, 2)],
-                     "requests": len(record.requests), "target_s": TARGETS[name],
+                     "requests": len(record.requests), "events": events,
+                     "target_s": TARGETS[name],
                      "full_length": drill.horizon == scenario.minutes,
                      "resilience_loss": metrics["resilience_loss_pct_hours"],
                      "where": {key: round(value, 2) for key, value in sorted(
                          drill.timings.items(), key=lambda item: -item[1])}})
     table = Table(title="Drills through the real services (seed 1)")
-    columns = ("scenario", "hours", "requests", "seconds", "runs_seconds", "cpu_seconds",
-               "target_s", "full_length", "load_average_1m")
+    columns = ("scenario", "hours", "requests", "events", "seconds", "runs_seconds",
+               "cpu_seconds", "target_s", "full_length", "load_average_1m")
     for column in columns:
         table.add_column(column)
     for row in rows:
@@ -93,6 +100,12 @@ def main() -> None:
     rows += [row for row in kept if (row["scenario"], row["hours"]) not in ran]
     rows.sort(key=lambda row: (row["scenario"], -row["hours"]))
     RESULTS.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+
+
+def _events(factory: sessionmaker[Session]) -> int:
+    """Events in the drill's log so far (each change the drill made appended one)."""
+    with factory() as session:
+        return int(session.execute(select(EventChainHead.last_seq)).scalar_one())
 
 
 if __name__ == "__main__":
