@@ -3,47 +3,66 @@ requests in one go — one locked read, one events INSERT — under the same rul
 same events as :func:`triage.verify_request` and :func:`triage.approve_request`.
 
 A request the principal may not act on, or in a state that takes neither step, is left as
-it is (one request never sinks the batch); the answer lists those approved.
+it is (one request never sinks the batch); the answer lists those approved. The requests
+are plain row copies (``tasks.row_copies``) moved by the same rules (``service.transition``
+and ``refresh_sla``) and written back by executemany: a drill's dispatcher approves
+thousands an hour.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from communitas.areas.models import Area
 from communitas.auth.permissions import Principal, can
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
 from communitas.dispatch.lifecycle import Action, RequestStatus
-from communitas.dispatch.models import ResourceRequest
+from communitas.dispatch.models import RequestLine, ResourceRequest
 from communitas.dispatch.service import DispatchPolicy, refresh_sla, transition
 from communitas.events import EventDraft, record_events
+from communitas.tasks.row_copies import read_copies, write_back
 
 __all__ = ["verify_and_approve"]
 
 _CHUNK = 500  # references per IN (...) list
 
 
-def _locked(session: Session, references: list[str]) -> list[ResourceRequest]:
-    """The requests named (a merged duplicate's name: its survivor), locked, in id order."""
+def _locked(session: Session, references: list[str]) -> list[Any]:
+    """Plain copies of the requests named (a merged duplicate's name: its survivor), locked,
+    in id order, each with ``lines``: its lines' quantities (all the SLA rule reads)."""
     ids: set[int] = set()
     for start in range(0, len(references), _CHUNK):
         chunk = references[start:start + _CHUNK]
         ids |= {merged or own for own, merged in session.execute(
             select(ResourceRequest.id, ResourceRequest.merged_into_id)
             .where(ResourceRequest.reference.in_(chunk)))}
-    rows: list[ResourceRequest] = []
-    ordered = sorted(ids)
+    copies: dict[int, Any] = {i: copy for i, (copy, _extra) in
+              read_copies(session, ResourceRequest, sorted(ids), lock=True).items()}
+    lines: dict[int, list[_Line]] = {i: [] for i in copies}
+    ordered = sorted(copies)
     for start in range(0, len(ordered), _CHUNK):
-        rows += session.execute(select(ResourceRequest)
-                                .where(ResourceRequest.id.in_(ordered[start:start + _CHUNK]))
-                                .order_by(ResourceRequest.id).with_for_update()
-                                .options(selectinload(ResourceRequest.lines))).scalars()
-    return rows
+        for request_id, quantity, committed in session.execute(
+                select(RequestLine.request_id, RequestLine.quantity, RequestLine.committed)
+                .where(RequestLine.request_id.in_(ordered[start:start + _CHUNK]))
+                .order_by(RequestLine.request_id, RequestLine.position)):
+            lines[request_id].append(_Line(quantity, committed))
+    for request_id, copy in copies.items():
+        copy.lines = lines[request_id]
+    return [copies[i] for i in ordered]
 
 
-def _areas(session: Session, rows: list[ResourceRequest]) -> dict[int, tuple[str, str]]:
+@dataclass(frozen=True)
+class _Line:
+    quantity: int
+    committed: int
+
+
+def _areas(session: Session, rows: list[Any]) -> dict[int, tuple[str, str]]:
     """Area id → (code, path) for the requests' places and queues, in one query."""
     wanted = sorted({r.area_id for r in rows} | {r.queue_area_id for r in rows})
     return {i: (code, path) for i, code, path in session.execute(
@@ -81,5 +100,6 @@ def verify_and_approve(
                                               "reason": reason}))
             if action is Action.APPROVE:
                 approved.append(request.reference)
+    write_back(session, ResourceRequest, rows)
     record_events(session, actor=principal.actor, drafts=drafts, clock=clock)
     return approved
