@@ -100,3 +100,13 @@ def test_gaps_through_the_api_respect_scope(db: Session, client: TestClient) -> 
     assert (outside.status_code, outside.json()["error"]["code"]) == (403, "out_of_scope")
     missing = client.get("/api/reserve-gaps", headers=headers)
     assert missing.status_code == 422
+
+
+def test_skipped_communities_are_left_out_and_the_others_unchanged(db: Session) -> None:
+    build_world(db)
+    stock(db, WATER, COMMITTEE_A1, COMMUNITY_A1, 40)
+    every = resources_reserves.reserve_gaps(db, principal=SYSTEM, within=DISTRICT, on=ON)
+    some = resources_reserves.reserve_gaps(db, principal=SYSTEM, within=DISTRICT, on=ON,
+                                           skip={COMMUNITY_A1, COMMUNITY_B1})
+    assert {g.community_code for g in every} >= {COMMUNITY_A1, COMMUNITY_A2, COMMUNITY_B1}
+    assert some and some == [g for g in every if g.community_code == COMMUNITY_A2]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -102,8 +103,10 @@ def _stats(community: Area) -> norms.CommunityStats:
 def reserve_gaps(
     session: Session, *, principal: Principal, within: str, on: date | None = None,
     type_code: str | None = None, clock: Clock | None = None,
+    skip: Collection[str] = frozenset(),
 ) -> list[ReserveGapRead]:
-    """Per community in ``within`` and per ruled resource type: need, reach and gap.
+    """Per community in ``within`` (but those whose codes are in ``skip``) and per ruled
+    resource type: need, reach and gap.
 
     Within reach = usable stock located in the community's subtree, plus a
     population-proportional share of usable stock located at its street. Usable = in good
@@ -127,6 +130,8 @@ def reserve_gaps(
     ruled = [(_norm(rule), rtype.id, rtype.code, rtype.unit) for rule, rtype in rules]
     gaps = []
     for community in communities:
+        if community.code in skip:
+            continue
         stats, hazards = _stats(community), list(community.hazards or [])
         street_id, population = community.parent_id or 0, community.population
         share_base = street_population.get(street_id, 0)
