@@ -84,10 +84,22 @@ def read_copies(session: Session, model: type[Any], ids: Sequence[int], *, lock:
     return found
 
 
+_UPDATES: dict[tuple[type[Any], tuple[str, ...]], Any] = {}
+
+
+def _update(model: type[Any], keys: tuple[str, ...]) -> Any:
+    """The UPDATE of ``keys`` by row id, built once per model and set of columns (a batch
+    of a few rows costs less to run than to build the statement)."""
+    if (model, keys) not in _UPDATES:
+        table, columns = cast(Table, model.__table__), mapped_columns(model)[1]
+        _UPDATES[(model, keys)] = update(table).where(table.c.id == bindparam("row_id")) \
+            .values({columns[k]: bindparam(f"new_{k}", type_=columns[k].type) for k in keys})
+    return _UPDATES[(model, keys)]
+
+
 def write_back(session: Session, model: type[Any], copies: Sequence[RowCopy]) -> None:
     """The changes of ``copies`` (a row may appear more than once), one executemany UPDATE
     per set of changed columns; held ORM objects of these rows are expired."""
-    table, (_keys, columns) = cast(Table, model.__table__), mapped_columns(model)
     latest: dict[int, dict[str, Any]] = {}
     for copy in copies:
         latest.setdefault(copy.id, {}).update(copy.changes())
@@ -97,10 +109,7 @@ def write_back(session: Session, model: type[Any], copies: Sequence[RowCopy]) ->
             groups.setdefault(tuple(sorted(changes)), []).append(
                 {"row_id": row_id, **{f"new_{k}": v for k, v in changes.items()}})
     for keys, params in groups.items():
-        session.connection().execute(update(table).where(table.c.id == bindparam("row_id"))
-                                     .values({columns[k]: bindparam(
-                                         f"new_{k}", type_=columns[k].type)
-                                         for k in keys}), params)
+        session.connection().execute(_update(model, keys), params)
     for copy in copies:
         copy.written()
     for row_id in latest:

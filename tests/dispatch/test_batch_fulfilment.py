@@ -34,7 +34,6 @@ from communitas.errors import CommunitasError
 from communitas.events import Event
 from communitas.resources import service as resources
 from communitas.resources.models import Holding
-from communitas.row_copies import mapped_columns
 from tests.dispatch.helpers import (
     BUILDING_A1,
     BUILDING_B1,
@@ -354,13 +353,12 @@ def test_request_copies_hold_what_the_orm_objects_hold(db: Session, chunk: int,
     held = locked_requests(db, named)
     assert set(found.requests) == set(held) == set(named) - {"R-NOPE"}
     assert found.requests[duplicate] is found.requests[refs[0]]
-    request_keys, line_keys = mapped_columns(ResourceRequest)[0], mapped_columns(RequestLine)[0]
     for reference, request in held.items():
         copy = found.requests[reference]
-        assert {k: getattr(copy, k) for k in request_keys} == {
-            k: getattr(request, k) for k in request_keys}
-        assert [({k: getattr(ln, k) for k in line_keys}, ln.resource_type.code)
-                for ln in copy.lines] == [({k: getattr(ln, k) for k in line_keys},
+        assert {k: getattr(copy, k) for k in copy.keys} == {
+            k: getattr(request, k) for k in copy.keys}
+        assert [({k: getattr(ln, k) for k in ln.keys}, ln.resource_type.code)
+                for ln in copy.lines] == [({k: getattr(ln, k) for k in copy.lines[0].keys},
                                            ln.resource_type.code) for ln in request.lines]
         assert (copy.area_code, copy.queue_path) == (
             db.get_one(Area, request.area_id).code, db.get_one(Area, request.queue_area_id).path)

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session, selectinload
 from communitas.auth.permissions import Principal, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
-from communitas.dispatch import lifecycle
+from communitas.dispatch import lifecycle, request_rows
 from communitas.dispatch.fulfilment import (
     _check_minimum,
     _check_type,
@@ -358,19 +358,6 @@ def deliver_many(
     return outcome
 
 
-def _aliases(session: Session, request_ids: list[int]) -> dict[int, list[str]]:
-    """Request id → references of the duplicates merged into it."""
-    found: dict[int, list[str]] = defaultdict(list)
-    for chunk in _chunks(sorted(request_ids)):
-        for survivor, reference in session.execute(
-                select(ResourceRequest.merged_into_id, ResourceRequest.reference)
-                .where(ResourceRequest.merged_into_id.in_(chunk))
-                .order_by(ResourceRequest.id)):
-            if survivor is not None:  # always, by the WHERE; for the type checker
-                found[survivor].append(reference)
-    return found
-
-
 def confirm_many(
     session: Session, *, items: list[tuple[str, str | None]], clock: Clock | None = None,
     policy: DispatchPolicy | None = None,
@@ -380,7 +367,7 @@ def confirm_many(
     clock, policy = clock or SystemClock(), policy or DispatchPolicy()
     now = clock.now()
     found = locked_request_rows(session, [ref for ref, _token in items])
-    aliases = _aliases(session, [r.id for r in found.copies()])
+    aliases = request_rows.aliases(session, [r.id for r in found.copies()])
     outcome, drafts = Confirmations(), []
     for position, (reference, token) in enumerate(items):
         row = found.requests.get(reference)

@@ -3,9 +3,10 @@ paths: each named request — a merged duplicate's reference names its survivor 
 lines, their resource types' codes, its areas and what its shipments have moved, read locked
 in one SELECT per chunk of references, without ORM objects.
 
-The copies carry what the rules of fulfilment and service read (``request.lines``,
-``line.resource_type.code``), so those rules apply to them unchanged; ``write_back`` puts
-their changes in the rows and expires the ORM objects the session holds for them.
+The copies carry the columns the rules of fulfilment and service read or set, and the
+relations they follow (``request.lines``, ``line.resource_type.code``), so those rules apply
+to them unchanged; ``write_back`` puts their changes in the rows and expires the ORM objects
+the session holds for them.
 
 Requests are read ``FOR UPDATE`` in id order (PostgreSQL; SQLite's ``BEGIN IMMEDIATE``
 serialises writers already). References that fill more than one chunk are first resolved to
@@ -14,6 +15,7 @@ their survivors' ids and read in that order, so concurrent batches lock alike.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, cast
@@ -27,12 +29,17 @@ from communitas.dispatch.models import RequestLine, ResourceRequest, Shipment
 from communitas.resources.models import ResourceType
 from communitas.row_copies import RowCopy, mapped_columns
 
-__all__ = ["LineCopy", "LockedRequests", "RequestCopy", "TypeCode", "locked_request_rows"]
+__all__ = ["LineCopy", "LockedRequests", "RequestCopy", "TypeCode", "aliases",
+           "locked_request_rows"]
 
 _REQUESTS = cast(Table, ResourceRequest.__table__)
 _LINES = cast(Table, RequestLine.__table__)
 _SHIPMENTS = cast(Table, Shipment.__table__)
 _TYPES = cast(Table, ResourceType.__table__)
+# The columns the rules of fulfilment and service read or set: a copy has no others.
+_REQUEST_KEYS = ("id", "reference", "status", "priority", "queue_level", "queued_at",
+                 "sla_due_at", "updated_at")
+_LINE_KEYS = ("id", "position", "quantity", "committed", "min_quantity", "substitutes")
 
 
 class TypeCode(NamedTuple):
@@ -42,14 +49,14 @@ class TypeCode(NamedTuple):
 
 
 class LineCopy(RowCopy):
-    """A request line's columns, and its resource type's code."""
+    """A request line's columns the rules read, and its resource type's code."""
 
     resource_type: TypeCode
 
 
 class RequestCopy(RowCopy):
-    """A request's columns, its lines in position order, its area's code (for events) and
-    its queue area's path (for permissions)."""
+    """A request's columns the rules read or set, its lines in position order, its area's
+    code (for events) and its queue area's path (for permissions)."""
 
     lines: list[LineCopy]
     area_code: str
@@ -80,13 +87,18 @@ def _moved(counter: ColumnElement[Any]) -> ColumnElement[Any]:
         _SHIPMENTS.c.line_id == _LINES.c.id).scalar_subquery()
 
 
+def _columns(model: type[Any], keys: tuple[str, ...]) -> list[ColumnElement[Any]]:
+    columns = mapped_columns(model)[1]
+    return [columns[key] for key in keys]
+
+
 def _query() -> Any:
     """The locked read, for the references bound as ``references``."""
     named, area, queue = _REQUESTS.alias("named"), Area.__table__.alias("area"), \
         Area.__table__.alias("queue")
     return (
-        select(named.c.reference, *mapped_columns(ResourceRequest)[1].values(), area.c.code,
-               queue.c.path, *mapped_columns(RequestLine)[1].values(), _TYPES.c.code,
+        select(named.c.reference, *_columns(ResourceRequest, _REQUEST_KEYS), area.c.code,
+               queue.c.path, *_columns(RequestLine, _LINE_KEYS), _TYPES.c.code,
                _moved(_SHIPMENTS.c.shipped), _moved(_SHIPMENTS.c.delivered))
         .select_from(named.join(_REQUESTS, _REQUESTS.c.id == func.coalesce(
             named.c.merged_into_id, named.c.id))
@@ -123,7 +135,7 @@ def locked_request_rows(session: Session, references: Sequence[str]) -> LockedRe
     Pending changes are flushed first, as an ORM query would."""
     if session.autoflush:
         session.flush()
-    request_keys, line_keys = mapped_columns(ResourceRequest)[0], mapped_columns(RequestLine)[0]
+    request_keys, line_keys = _REQUEST_KEYS, _LINE_KEYS
     areas_at = 1 + len(request_keys)  # after the named reference and the request's columns
     lines_at, types_at = areas_at + 2, areas_at + 2 + len(line_keys)
     request_id_at, line_id_at = 1 + request_keys.index("id"), lines_at + line_keys.index("id")
@@ -145,4 +157,20 @@ def locked_request_rows(session: Session, references: Sequence[str]) -> LockedRe
             line.resource_type = TypeCode(code)
             request.lines.append(line)
             found.moved[line_id] = [int(shipped), int(delivered)]
+    return found
+
+
+_ALIASES = select(_REQUESTS.c.merged_into_id, _REQUESTS.c.reference) \
+    .where(_REQUESTS.c.merged_into_id.in_(bindparam("ids", expanding=True))) \
+    .order_by(_REQUESTS.c.id)
+
+
+def aliases(session: Session, request_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Request id → references of the duplicates merged into it (as ``service.aliases``)."""
+    found: dict[int, list[str]] = defaultdict(list)
+    ordered = sorted(set(request_ids))
+    for start in range(0, len(ordered), IN_CHUNK):
+        for survivor, reference in session.execute(
+                _ALIASES, {"ids": ordered[start:start + IN_CHUNK]}):
+            found[survivor].append(reference)
     return found
