@@ -1,9 +1,10 @@
 """Fulfilment in batches: accepting a dispatcher's plan in one go (the commitments of many
 requests, and their shipping when the stock leaves at once), deliveries, and requesters'
-confirmations — each with one locked read of the rows it moves (requests, lines, areas and
-shipped counts as plain row copies: :mod:`request_rows`), executemany UPDATEs of the changed
-columns (``row_copies.write_back``), for a plan table-level INSERTs of the new shipments,
-and one events INSERT.
+confirmations — each with one locked read of the requests (with their lines, areas and
+shipped counts, as plain row copies: :mod:`request_rows`) and one of the holdings or
+shipments it moves, executemany UPDATEs of the changed columns (``row_copies.write_back``,
+which expires the ORM objects the session holds for those rows), for a plan table-level
+INSERTs of the new shipments (``row_copies.insert_rows``), and one events INSERT.
 
 Deliveries (:func:`deliver_many`) and confirmations (:func:`confirm_many`) keep the rules of
 :func:`fulfilment.deliver_shipment` and :func:`fulfilment.confirm_request` taken one by one
@@ -246,7 +247,7 @@ class _Round:
                 ln.committed = snapshot.committed[ln.id]
             self.stock.restore(snapshot.stock)
             del self.events[marks[0]:]
-            self.moved = marks[1]
+            self.moved = defaultdict(lambda: [0, 0], marks[1])
             raise
         self.shipments += new
 

@@ -69,7 +69,7 @@ class LockedRequests:
     id → [units shipped, units delivered] over the line's shipments."""
 
     requests: dict[str, RequestCopy] = field(default_factory=dict)
-    moved: dict[int, list[int]] = field(default_factory=dict)
+    moved: dict[int, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
 
     def copies(self) -> list[RequestCopy]:
         """Each request once, in id order."""
