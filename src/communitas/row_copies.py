@@ -22,8 +22,8 @@ __all__ = ["RowCopy", "insert_rows", "mapped_columns", "read_copies", "write_bac
 
 
 class RowCopy:
-    """One row's mapped columns as attributes, with what they were when read (or last
-    written back)."""
+    """One row's columns as attributes (every mapped column, or those a reader chose), with
+    what they were when read (or last written back)."""
 
     id: int
 
