@@ -9,17 +9,21 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from communitas.areas.models import Area
 from communitas.auth.permissions import SYSTEM
 from communitas.clock import FixedClock
-from communitas.dispatch import dedupe, fulfilment, intake, suggestion
+from communitas.db import IN_CHUNK
+from communitas.dispatch import dedupe, fulfilment, intake, request_rows, service, suggestion
 from communitas.dispatch.batch_fulfilment import (
     PlannedCommit,
     accept_plan,
     confirm_many,
     deliver_many,
+    locked_requests,
 )
 from communitas.dispatch.lifecycle import RequestStatus
 from communitas.dispatch.models import RequestLine, ResourceRequest, Shipment
@@ -322,3 +326,71 @@ def test_a_batch_of_confirmations_equals_confirmations_one_by_one(db: Session) -
     assert [p for _a, p in confirmed] == [
         {"by": "requester", "status": "confirmed", "unmet": unmet}
         for unmet in ({"1": 1}, {}, {"1": 1})]
+
+
+# --- requests read as row copies --------------------------------------------------------------
+
+@pytest.mark.parametrize("chunk", [IN_CHUNK, 2])
+def test_request_copies_hold_what_the_orm_objects_hold(db: Session, chunk: int,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    refs, shipments = _in_transit(db)
+    two_lines = intake.submit_request(db, principal=None, client="two", clock=CLOCK,
+                                      data=RequestCreate.model_validate({
+                                          "area_code": BUILDING_B1, "lines": [
+                                              {"resource_type_code": WATER, "quantity": 2},
+                                              {"resource_type_code": "food.rice",
+                                               "quantity": 3}]})).row.reference
+    duplicate = intake.submit_request(db, principal=None, client="dup", clock=CLOCK,
+                                      data=RequestCreate.model_validate(
+                                          body(WATER, 5, area=BUILDING_A1))).row.reference
+    dedupe.merge_duplicate(db, principal=SYSTEM, reference=duplicate, into=refs[0], clock=CLOCK)
+    fulfilment.deliver_shipment(db, principal=SYSTEM, reference=refs[0], clock=CLOCK,
+                                step=ShipmentStep(shipment_id=shipments[refs[0]][0], quantity=1))
+    named = [duplicate, *refs, two_lines, "R-NOPE", refs[0]]
+    # Two references a chunk: the references are resolved first and read in id order.
+    monkeypatch.setattr(request_rows, "IN_CHUNK", chunk)
+    found = request_rows.locked_request_rows(db, named)
+    held = locked_requests(db, named)
+    assert set(found.requests) == set(held) == set(named) - {"R-NOPE"}
+    assert found.requests[duplicate] is found.requests[refs[0]]
+    for reference, request in held.items():
+        copy = found.requests[reference]
+        assert {k: getattr(copy, k) for k in copy.keys} == {
+            k: getattr(request, k) for k in copy.keys}
+        assert [({k: getattr(ln, k) for k in ln.keys}, ln.resource_type.code)
+                for ln in copy.lines] == [({k: getattr(ln, k) for k in copy.lines[0].keys},
+                                           ln.resource_type.code) for ln in request.lines]
+        assert (copy.area_code, copy.queue_path) == (
+            db.get_one(Area, request.area_id).code, db.get_one(Area, request.queue_area_id).path)
+        assert {ln.id: found.moved[ln.id] for ln in copy.lines} == {
+            line_id: [p.shipped, p.delivered]
+            for line_id, p in service.progress(db, request).items()}
+    assert len(found.requests[two_lines].lines) == 2
+    assert sum(found.moved[ln.id][1] for ln in found.requests[refs[0]].lines) == 1
+
+
+def test_the_objects_a_session_holds_read_what_the_batches_wrote(db: Session) -> None:
+    build_dispatch_world(db)
+    stock(db, WATER, COMMITTEE_A1, BUILDING_A1, 7)
+    stock(db, WATER, COMMITTEE_B1, BUILDING_B1, 9)
+    refs = _approved(db, [(BUILDING_A1, 5), (BUILDING_B1, 6)])
+    held = [service.get_request(db, reference=ref) for ref in refs]
+    lines = [request.lines[0] for request in held]
+    assert [line.committed for line in lines] == [0, 0]
+    outcome = accept_plan(db, principal=SYSTEM, commits=_plan(db), ship=True, clock=CLOCK)
+    assert outcome.refused == {}
+    written = db.execute(select(Shipment.id, Shipment.request_id, Shipment.line_id,
+                                Shipment.holding_id, Shipment.quantity, Shipment.shipped)
+                         .order_by(Shipment.id)).all()
+    assert [(s.id, s.request_id, s.line_id, s.holding_id, s.quantity, s.shipped)
+            for s in outcome.shipments] == [tuple(row) for row in written]
+    assert [line.committed for line in lines] == [5, 6]
+    assert [request.status for request in held] == [RequestStatus.IN_TRANSIT] * 2
+    shipment = db.get_one(Shipment, outcome.shipments[0].id)
+    delivered = deliver_many(db, principal=SYSTEM, clock=CLOCK, steps=[
+        (refs[0], ShipmentStep(shipment_id=s.id)) for s in outcome.shipments
+        if s.request_id == held[0].id])
+    assert shipment.delivered == shipment.shipped == delivered.shipments[0].delivered
+    assert held[0].status is RequestStatus.DELIVERED
+    confirm_many(db, clock=CLOCK, items=[(refs[0], requester_token(DispatchPolicy(), refs[0]))])
+    assert held[0].status is RequestStatus.CONFIRMED

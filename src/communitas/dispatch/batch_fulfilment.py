@@ -1,7 +1,10 @@
 """Fulfilment in batches: accepting a dispatcher's plan in one go (the commitments of many
 requests, and their shipping when the stock leaves at once), deliveries, and requesters'
-confirmations — each with one locked read of the rows it moves, one flush (an executemany
-UPDATE per table, and for a plan one multi-row INSERT of shipments) and one events INSERT.
+confirmations — each with one locked read of the requests (with their lines, areas and
+shipped counts, as plain row copies: :mod:`request_rows`) and one of the holdings or
+shipments it moves, executemany UPDATEs of the changed columns (``row_copies.write_back``,
+which expires the ORM objects the session holds for those rows), for a plan table-level
+INSERTs of the new shipments (``row_copies.insert_rows``), and one events INSERT.
 
 Deliveries (:func:`deliver_many`) and confirmations (:func:`confirm_many`) keep the rules of
 :func:`fulfilment.deliver_shipment` and :func:`fulfilment.confirm_request` taken one by one
@@ -28,20 +31,20 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from communitas.areas.models import Area
 from communitas.auth.permissions import Principal, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
-from communitas.db import rows_by_id
-from communitas.dispatch import lifecycle
+from communitas.dispatch import lifecycle, request_rows
 from communitas.dispatch.fulfilment import (
     _check_minimum,
     _check_type,
     _check_usable,
+    _line,
     check_shipment,
     nothing_to_move,
     over_commitment,
@@ -51,6 +54,7 @@ from communitas.dispatch.fulfilment import (
 )
 from communitas.dispatch.lifecycle import Action, LineProgress, RequestStatus
 from communitas.dispatch.models import RequestLine, ResourceRequest, Shipment
+from communitas.dispatch.request_rows import LockedRequests, RequestCopy, locked_request_rows
 from communitas.dispatch.schemas import ShipmentStep
 from communitas.dispatch.service import (
     DispatchPolicy,
@@ -68,9 +72,10 @@ from communitas.errors import CommunitasError, NotFound
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
 from communitas.resources.ledger import StockLedger
+from communitas.row_copies import RowCopy, insert_rows, read_copies, write_back
 
-__all__ = ["Confirmations", "Deliveries", "PlanAcceptance", "PlannedCommit", "accept_plan",
-           "confirm_many", "deliver_many", "locked_requests"]
+__all__ = ["Confirmations", "Deliveries", "NewShipment", "PlanAcceptance", "PlannedCommit",
+           "accept_plan", "confirm_many", "deliver_many", "locked_requests"]
 
 _CHUNK = 500  # ids per IN (...) list
 
@@ -86,10 +91,31 @@ class PlannedCommit:
 
 
 @dataclass
+class NewShipment:
+    """A shipment the plan commits: its columns as inserted, its id once it is."""
+
+    request_id: int
+    line_id: int
+    holding_id: int
+    quantity: int
+    committed_by: str
+    committed_at: datetime
+    shipped: int = 0
+    id: int = 0
+
+    def row(self) -> dict[str, Any]:
+        return {"request_id": self.request_id, "line_id": self.line_id,
+                "holding_id": self.holding_id, "quantity": self.quantity,
+                "shipped": self.shipped, "delivered": 0, "returned": 0,
+                "committed_by": self.committed_by, "committed_at": self.committed_at,
+                "updated_at": self.committed_at}
+
+
+@dataclass
 class PlanAcceptance:
     """New shipments in the order committed, and the refused references with their code."""
 
-    shipments: list[Shipment] = field(default_factory=list)
+    shipments: list[NewShipment] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)
 
 
@@ -109,7 +135,8 @@ def _chunks(ids: list[int]) -> list[list[int]]:
 
 
 def locked_requests(session: Session, references: list[str]) -> dict[str, ResourceRequest]:
-    """Reference → its request (a merged duplicate's: the survivor), locked, lines loaded."""
+    """Reference → its request (a merged duplicate's: the survivor), locked, lines loaded,
+    as ORM objects (cancel_batch moves them with the single path's ORM rules)."""
     survivor: dict[str, int] = {}
     for start in range(0, len(references), _CHUNK):
         chunk = references[start:start + _CHUNK]
@@ -130,31 +157,17 @@ def locked_requests(session: Session, references: list[str]) -> dict[str, Resour
     return {ref: rows[i] for ref, i in survivor.items()}
 
 
-def _areas(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
-    """Area id → (code, path)."""
-    found: dict[int, tuple[str, str]] = {}
-    for chunk in _chunks(sorted(ids)):
-        found |= {i: (code, path) for i, code, path in session.execute(
-            select(Area.id, Area.code, Area.path).where(Area.id.in_(chunk)))}
-    return found
-
-
-def _moved(session: Session, request_ids: list[int]) -> dict[int, list[int]]:
-    """Line id → [shipped, delivered] over its existing shipments."""
-    moved: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for chunk in _chunks(sorted(request_ids)):
-        for line_id, shipped, delivered in session.execute(
-                select(Shipment.line_id, func.sum(Shipment.shipped), func.sum(Shipment.delivered))
-                .where(Shipment.request_id.in_(chunk)).group_by(Shipment.line_id)):
-            moved[line_id] = [int(shipped), int(delivered)]
-    return moved
-
-
 def _progress(request: ResourceRequest, moved: dict[int, list[int]]
               ) -> dict[int, LineProgress]:
     """Line id → quantities, as service.progress reads them, from the running counters."""
     return {ln.id: LineProgress(ln.quantity, ln.committed, *moved[ln.id])
             for ln in request.lines}
+
+
+def _write(session: Session, found: LockedRequests) -> None:
+    """The requests' and lines' changed columns into their rows."""
+    write_back(session, ResourceRequest, found.copies())
+    write_back(session, RequestLine, found.lines())
 
 
 class _Round:
@@ -164,72 +177,69 @@ class _Round:
                  clock: Clock, policy: DispatchPolicy, ship: bool) -> None:
         self.principal, self.clock, self.policy, self.ship = principal, clock, policy, ship
         self.now = clock.now()
-        self.requests = locked_requests(session, list(dict.fromkeys(c.reference for c in commits)))
+        self.found = locked_request_rows(session, [c.reference for c in commits])
         self.stock = StockLedger(session, principal=principal, clock=clock,
                                  holding_ids=[c.holding_id for c in commits])
-        self.areas = _areas(session, {r.area_id for r in self.requests.values()}
-                            | {r.queue_area_id for r in self.requests.values()})
-        self.moved = _moved(session, [r.id for r in self.requests.values()])
-        self.shipments: list[Shipment] = []
+        self.moved = self.found.moved
+        self.shipments: list[NewShipment] = []
         # holding drafts, and (action, request, payload, shipment) to draft once ids exist
-        self.events: list[EventDraft | tuple[str, ResourceRequest, dict[str, object],
-                                             Shipment]] = []
+        self.events: list[EventDraft | tuple[str, RequestCopy, dict[str, object],
+                                             NewShipment]] = []
 
     def progress(self, request: ResourceRequest) -> list[LineProgress]:
         return list(_progress(request, self.moved).values())
 
-    def commit(self, request: ResourceRequest, item: PlannedCommit) -> Shipment:
+    def commit(self, row: RequestCopy, item: PlannedCommit) -> NewShipment:
         """commit_line's checks and moves on the running counters."""
+        request = cast(ResourceRequest, row)  # the rules read and set columns only
         check_allowed(request, Action.COMMIT)
-        line = next((ln for ln in request.lines if ln.id == item.line_id), None)
-        if line is None:
-            raise NotFound(_("Line {value} is not part of this request"), code="unknown_line",
-                           value=item.line_id, details={"field": "line_id"})
+        line = _line(request, item.line_id)
         holding = self.stock.holding(item.holding_id)
         _check_type(line, holding.resource_type_code)
         _check_usable(holding, self.clock)
         _check_minimum(line, item.quantity)
-        if line.committed + item.quantity > line.quantity:
+        if line.committed + item.quantity > line.quantity:  # _move_committed's condition
             raise over_commitment(line, item.quantity)
         self.events.append(self.stock.adjust(holding.id, -item.quantity,
                                              f"request {request.reference}"))
         line.committed += item.quantity
-        shipment = Shipment(request_id=request.id, line_id=line.id, holding_id=holding.id,
-                            quantity=item.quantity, committed_by=self.principal.actor,
-                            committed_at=self.now, updated_at=self.now)
+        shipment = NewShipment(request_id=request.id, line_id=line.id, holding_id=holding.id,
+                               quantity=item.quantity, committed_by=self.principal.actor,
+                               committed_at=self.now)
         request.status = lifecycle.next_status(request.status, Action.COMMIT,
                                                lines=self.progress(request))
         refresh_sla(request, self.now, self.policy)
         request.updated_at = self.now
-        self.events.append(("request.committed", request, {
+        self.events.append(("request.committed", row, {
             "by": "staff", "status": request.status.value, "line": line.position,
             "line_id": line.id, "holding_id": holding.id, "quantity": item.quantity},
             shipment))
         return shipment
 
-    def send(self, request: ResourceRequest, shipment: Shipment) -> None:
+    def send(self, row: RequestCopy, shipment: NewShipment) -> None:
         """ship_shipment's move: every unit of the new shipment leaves now."""
+        request = cast(ResourceRequest, row)
         check_allowed(request, Action.SHIP)
         shipment.shipped = shipment.quantity
         self.moved[shipment.line_id][0] += shipment.quantity
         request.status = lifecycle.next_status(request.status, Action.SHIP,
                                                lines=self.progress(request))
-        self.events.append(("request.shipped", request, {
+        self.events.append(("request.shipped", row, {
             "by": "staff", "status": request.status.value, "quantity": shipment.quantity,
             "reason": ""}, shipment))
 
-    def accept(self, request: ResourceRequest, items: list[PlannedCommit]) -> None:
+    def accept(self, row: RequestCopy, items: list[PlannedCommit]) -> None:
         """One request's commitments (and shipping), all or nothing."""
+        request = cast(ResourceRequest, row)
         snapshot = _Snapshot(request.status, request.sla_due_at, request.updated_at,
                              {ln.id: ln.committed for ln in request.lines}, self.stock.mark())
         marks = (len(self.events), {k: list(v) for k, v in self.moved.items()})
         try:
-            _code, path = self.areas[request.queue_area_id]
-            require(self.principal, Permission.REQUEST_COMMIT, area_path=path)
-            new = [self.commit(request, item) for item in items]
+            require(self.principal, Permission.REQUEST_COMMIT, area_path=row.queue_path)
+            new = [self.commit(row, item) for item in items]
             if self.ship:
                 for shipment in new:
-                    self.send(request, shipment)
+                    self.send(row, shipment)
         except (CommunitasError, lifecycle.IllegalTransition):
             request.status, request.sla_due_at = snapshot.status, snapshot.sla_due_at
             request.updated_at = snapshot.updated_at
@@ -250,8 +260,7 @@ def _drafts(run: _Round) -> list[EventDraft]:
             drafts.append(event)
             continue
         action, request, payload, shipment = event
-        drafts.append(EventDraft(action, "request", request.reference,
-                                 run.areas[request.area_id][0],
+        drafts.append(EventDraft(action, "request", request.reference, request.area_code,
                                  payload={**payload, "shipment_id": shipment.id}))
     return drafts
 
@@ -269,7 +278,7 @@ def accept_plan(
         grouped[item.reference].append(item)
     refused: dict[str, str] = {}
     for reference, items in grouped.items():
-        request = run.requests.get(reference)
+        request = run.found.requests.get(reference)
         try:
             if request is None:
                 raise NotFound(_("Unknown request {value}"), code="unknown_request",
@@ -280,8 +289,10 @@ def accept_plan(
         except lifecycle.IllegalTransition:
             refused[reference] = "illegal_transition"
     run.stock.write(session)
-    session.add_all(run.shipments)
-    session.flush()
+    _write(session, run.found)
+    ids = insert_rows(session, Shipment, [shipment.row() for shipment in run.shipments])
+    for shipment, shipment_id in zip(run.shipments, ids, strict=True):
+        shipment.id = shipment_id
     record_events(session, actor=principal.actor, drafts=_drafts(run), clock=clock)
     return PlanAcceptance(shipments=run.shipments, refused=refused)
 
@@ -290,17 +301,19 @@ def accept_plan(
 
 @dataclass
 class Deliveries:
-    """The shipments delivered and the refusals, each by its step's position."""
+    """The shipments delivered (plain copies of their rows, as written) and the refusals,
+    each by its step's position."""
 
-    shipments: dict[int, Shipment] = field(default_factory=dict)
+    shipments: dict[int, RowCopy] = field(default_factory=dict)
     refused: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
 class Confirmations:
-    """The requests confirmed and the refusals, each by its item's position."""
+    """The requests confirmed (plain copies of their rows, as written) and the refusals,
+    each by its item's position."""
 
-    requests: dict[int, ResourceRequest] = field(default_factory=dict)
+    requests: dict[int, RequestCopy] = field(default_factory=dict)
     refused: dict[int, str] = field(default_factory=dict)
 
 
@@ -312,23 +325,20 @@ def deliver_many(
     :func:`fulfilment.deliver_shipment` would take them one by one."""
     clock = clock or SystemClock()
     now = clock.now()
-    requests = locked_requests(session, list(dict.fromkeys(ref for ref, _step in steps)))
-    shipments = rows_by_id(session, Shipment, [step.shipment_id for _ref, step in steps],
-                           lock=True)
-    areas = _areas(session, {r.area_id for r in requests.values()}
-                   | {r.queue_area_id for r in requests.values()})
-    moved = _moved(session, [r.id for r in requests.values()])
+    found = locked_request_rows(session, [ref for ref, _step in steps])
+    shipments = {i: copy for i, (copy, _extra) in read_copies(
+        session, Shipment, [step.shipment_id for _ref, step in steps], lock=True).items()}
     outcome, drafts = Deliveries(), []
     for position, (reference, step) in enumerate(steps):
-        request = requests.get(reference)
+        row = found.requests.get(reference)
         try:
-            if request is None:
+            if row is None:
                 raise _unknown(reference)
-            require(principal, Permission.REQUEST_COMMIT,
-                    area_path=areas[request.queue_area_id][1])
+            request = cast(ResourceRequest, row)  # the rules read and set columns only
+            require(principal, Permission.REQUEST_COMMIT, area_path=row.queue_path)
             check_allowed(request, Action.DELIVER)
             shipment = check_shipment(request, step.shipment_id,
-                                      shipments.get(step.shipment_id))
+                                      cast(Shipment | None, shipments.get(step.shipment_id)))
             quantity, available = step_quantity(shipment, Action.DELIVER, step)
             if shipment.delivered + quantity > shipment.shipped:  # the UPDATE's condition
                 raise nothing_to_move(Action.DELIVER.value, quantity, available)
@@ -337,28 +347,16 @@ def deliver_many(
             continue
         shipment.delivered += quantity
         shipment.updated_at = now
-        moved[shipment.line_id][1] += quantity
-        move_status(request, Action.DELIVER, _progress(request, moved).values())
-        drafts.append(log_draft(request, area_code=areas[request.area_id][0], by="staff",
+        found.moved[shipment.line_id][1] += quantity
+        move_status(request, Action.DELIVER, _progress(request, found.moved).values())
+        drafts.append(log_draft(request, area_code=row.area_code, by="staff",
                                 action="request.delivered", now=now,
                                 payload=step_payload(shipment, quantity, step)))
-        outcome.shipments[position] = shipment
-    session.flush()
+        outcome.shipments[position] = shipments[shipment.id]
+    write_back(session, ResourceRequest, found.copies())
+    write_back(session, Shipment, list(outcome.shipments.values()))
     record_events(session, actor=principal.actor, drafts=drafts, clock=clock)
     return outcome
-
-
-def _aliases(session: Session, request_ids: list[int]) -> dict[int, list[str]]:
-    """Request id → references of the duplicates merged into it."""
-    found: dict[int, list[str]] = defaultdict(list)
-    for chunk in _chunks(sorted(request_ids)):
-        for survivor, reference in session.execute(
-                select(ResourceRequest.merged_into_id, ResourceRequest.reference)
-                .where(ResourceRequest.merged_into_id.in_(chunk))
-                .order_by(ResourceRequest.id)):
-            if survivor is not None:  # always, by the WHERE; for the type checker
-                found[survivor].append(reference)
-    return found
 
 
 def confirm_many(
@@ -369,16 +367,15 @@ def confirm_many(
     as :func:`fulfilment.confirm_request` would take them one by one (no principal)."""
     clock, policy = clock or SystemClock(), policy or DispatchPolicy()
     now = clock.now()
-    requests = locked_requests(session, list(dict.fromkeys(ref for ref, _token in items)))
-    ids = sorted({r.id for r in requests.values()})
-    aliases, moved = _aliases(session, ids), _moved(session, ids)
-    areas = _areas(session, {r.area_id for r in requests.values()})
+    found = locked_request_rows(session, [ref for ref, _token in items])
+    aliases = request_rows.aliases(session, [r.id for r in found.copies()])
     outcome, drafts = Confirmations(), []
     for position, (reference, token) in enumerate(items):
-        request = requests.get(reference)
+        row = found.requests.get(reference)
         try:
-            if request is None:
+            if row is None:
                 raise _unknown(reference)
+            request = cast(ResourceRequest, row)  # the rules read and set columns only
             if not token or not token_opens(policy, token,
                                             [request.reference, *aliases[request.id]]):
                 raise not_requester()
@@ -388,11 +385,11 @@ def confirm_many(
             outcome.refused[position] = exc.code
             continue
         refresh_sla(request, now, policy)
-        unmet = unmet_units(request, _progress(request, moved))
-        draft = log_draft(request, area_code=areas[request.area_id][0], by=by,
+        unmet = unmet_units(request, _progress(request, found.moved))
+        draft = log_draft(request, area_code=row.area_code, by=by,
                           action="request.confirmed", now=now, payload={"unmet": unmet})
         drafts.append(replace(draft, actor=actor))
-        outcome.requests[position] = request
-    session.flush()
+        outcome.requests[position] = row
+    write_back(session, ResourceRequest, found.copies())
     record_events(session, actor="system", drafts=drafts, clock=clock)
     return outcome

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, false, insert, or_, select, text
+from sqlalchemy import ColumnElement, Table, false, insert, or_, select
 from sqlalchemy.orm import Session
 
 from communitas.areas.models import Area
@@ -23,6 +23,7 @@ from communitas.errors import Conflict, NotFound, PermissionDenied, ValidationFa
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
 from communitas.pagination import paginate
+from communitas.row_copies import insert_rows
 from communitas.schemas import Page
 from communitas.tasks import lookups
 from communitas.tasks.lifecycle import (
@@ -98,7 +99,7 @@ def create_tasks(
     rows = [_task_row(item, places[item.area_code][0], people, orgs, principal, now, sweep_id)
             for item in items]
     session.flush()  # rows the session still holds go in first, as in one ORM flush
-    ids = _insert_tasks(session, rows) if rows else []
+    ids = insert_rows(session, Task, rows)
     # Nothing reads the checklist rows back here: one executemany, not an ORM object and a
     # RETURNING statement per row (SQLite's flush inserts them one at a time).
     checklist = [{"task_id": task_id, "position": n, "text": line, "done": False}
@@ -117,26 +118,6 @@ def create_tasks(
             "checklist_items": len(item.checklist)})
         for task_id, row, item in zip(ids, rows, items, strict=True)])
     return tasks
-
-
-def _insert_tasks(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Table-level INSERTs of the task rows; their ids in the rows' order, the same ids
-    the ORM's one-row-at-a-time flush would have drawn."""
-    connection = session.connection()
-    table = cast(Table, Task.__table__)
-    if connection.dialect.name == "postgresql":
-        # Ids drawn from the sequence first, then a plain executemany (psycopg pipelines it).
-        ids = sorted(int(i) for i in connection.execute(text(
-            "SELECT nextval(pg_get_serial_sequence('tasks', 'id')) "
-            "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars())
-        connection.execute(insert(table), [{**row, "id": task_id}
-                                           for row, task_id in zip(rows, ids, strict=True)])
-        return ids
-    # SQLite gives each row of a multi-row INSERT the next rowid in turn (max(rowid) + 1,
-    # as the ORM's single-row INSERTs got), but returns them in no set order: sorted, they
-    # follow the rows. Asking SQLAlchemy to sort them would insert one row per statement.
-    return sorted(int(i) for i in connection.execute(insert(table).returning(table.c.id),
-                                                     rows).scalars())
 
 
 def _tasks_by_id(session: Session, ids: list[int]) -> list[Task]:

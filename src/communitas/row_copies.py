@@ -1,0 +1,140 @@
+"""Plain copies of table rows for the batch paths: read without ORM loading, changed in
+place by the same rule code that changes ORM objects, written back with one executemany
+UPDATE per set of changed columns; new rows go in with table-level INSERTs.
+
+Thousands of ORM objects per drill round cost more to load, track and flush than the rules
+cost to apply; the copies leave the same rows. ORM objects the session already holds for
+rows written back are expired, so they read the new values. Shared by the batch paths of
+tasks and dispatch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Table, bindparam, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from communitas.db import IN_CHUNK
+
+__all__ = ["RowCopy", "insert_rows", "mapped_columns", "read_copies", "write_back"]
+
+
+class RowCopy:
+    """One row's columns as attributes (every mapped column, or those a reader chose), with
+    what they were when read (or last written back)."""
+
+    id: int
+
+    def __init__(self, keys: tuple[str, ...], values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+        self.keys, self.read_values = keys, values
+
+    def __getattr__(self, name: str) -> Any:  # only for names not read: typed as Any
+        raise AttributeError(name)
+
+    def changes(self) -> dict[str, Any]:
+        now = self.__dict__
+        return {key: now[key] for key in self.keys if now[key] != self.read_values[key]}
+
+    def written(self) -> None:
+        self.read_values = {key: self.__dict__[key] for key in self.keys}
+
+
+_MAPPED: dict[type[Any], tuple[tuple[str, ...], dict[str, Any]]] = {}
+
+
+def mapped_columns(model: type[Any]) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The attribute keys of every mapped column (a copy's keys, in column order), and each
+    key's table column."""
+    if model not in _MAPPED:
+        table = cast(Table, model.__table__)
+        columns = {attr.key: table.c[attr.columns[0].key]
+                   for attr in model.__mapper__.column_attrs}
+        _MAPPED[model] = (tuple(columns), columns)
+    return _MAPPED[model]
+
+
+def read_copies(session: Session, model: type[Any], ids: Sequence[int], *, lock: bool = False,
+                join: tuple[Table, ColumnElement[bool], Sequence[ColumnElement[Any]]]
+                | None = None) -> dict[int, tuple[RowCopy, tuple[Any, ...]]]:
+    """Rows of ``model`` by id, read in id order a chunk at a time (locked when asked, as
+    ``db.rows_by_id``), each with the values of ``join``'s extra columns (a table, its ON
+    clause and the columns wanted). Pending changes are flushed first, as an ORM query
+    would."""
+    table, (keys, by_key) = cast(Table, model.__table__), mapped_columns(model)
+    columns = list(by_key.values())
+    extra = list(join[2]) if join is not None else []
+    if session.autoflush:
+        session.flush()
+    found: dict[int, tuple[RowCopy, tuple[Any, ...]]] = {}
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), IN_CHUNK):
+        query = select(*columns, *extra)
+        if join is not None:
+            query = query.join(join[0], join[1])
+        query = query.where(table.c.id.in_(ordered[start:start + IN_CHUNK])) \
+            .order_by(table.c.id)
+        if lock:
+            query = query.with_for_update(of=table)
+        for row in session.execute(query):
+            copy = RowCopy(keys, dict(zip(keys, row, strict=False)))
+            found[copy.id] = (copy, tuple(row[len(keys):]))
+    return found
+
+
+_UPDATES: dict[tuple[type[Any], tuple[str, ...]], Any] = {}
+
+
+def _update(model: type[Any], keys: tuple[str, ...]) -> Any:
+    """The UPDATE of ``keys`` by row id, built once per model and set of columns (a batch
+    of a few rows costs less to run than to build the statement)."""
+    if (model, keys) not in _UPDATES:
+        table, columns = cast(Table, model.__table__), mapped_columns(model)[1]
+        _UPDATES[(model, keys)] = update(table).where(table.c.id == bindparam("row_id")) \
+            .values({columns[k]: bindparam(f"new_{k}", type_=columns[k].type) for k in keys})
+    return _UPDATES[(model, keys)]
+
+
+def write_back(session: Session, model: type[Any], copies: Sequence[RowCopy]) -> None:
+    """The changes of ``copies`` (a row may appear more than once), one executemany UPDATE
+    per set of changed columns; held ORM objects of these rows are expired."""
+    latest: dict[int, dict[str, Any]] = {}
+    for copy in copies:
+        latest.setdefault(copy.id, {}).update(copy.changes())
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row_id, changes in latest.items():
+        if changes:
+            groups.setdefault(tuple(sorted(changes)), []).append(
+                {"row_id": row_id, **{f"new_{k}": v for k, v in changes.items()}})
+    for keys, params in groups.items():
+        session.connection().execute(_update(model, keys), params)
+    for copy in copies:
+        copy.written()
+    for row_id in latest:
+        held = session.identity_map.get((model, (row_id,), None))  # the identity key
+        if held is not None:
+            session.expire(held)
+
+
+def insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> list[int]:
+    """Table-level INSERTs of ``rows`` (every column given in each, no ORM objects); their
+    ids in the rows' order, the same ids the ORM's one-row-at-a-time flush would have drawn."""
+    if not rows:
+        return []
+    connection = session.connection()
+    table = cast(Table, model.__table__)
+    if connection.dialect.name == "postgresql":
+        # Ids drawn from the sequence first, then a plain executemany (psycopg pipelines it).
+        ids = sorted(int(i) for i in connection.execute(text(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+            "FROM generate_series(1, :n)"), {"table": table.name, "n": len(rows)}).scalars())
+        connection.execute(insert(table), [{**row, "id": row_id}
+                                           for row, row_id in zip(rows, ids, strict=True)])
+        return ids
+    # SQLite gives each row of a multi-row INSERT the next rowid in turn (max(rowid) + 1,
+    # as the ORM's single-row INSERTs got), but returns them in no set order: sorted, they
+    # follow the rows. Asking SQLAlchemy to sort them would insert one row per statement.
+    return sorted(int(i) for i in connection.execute(insert(table).returning(table.c.id),
+                                                     rows).scalars())
