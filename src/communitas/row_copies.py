@@ -56,6 +56,9 @@ def mapped_columns(model: type[Any]) -> tuple[tuple[str, ...], dict[str, Any]]:
     return _MAPPED[model]
 
 
+_READS: dict[tuple[type[Any], bool], Any] = {}  # (model, locked) → the read without a join
+
+
 def read_copies(session: Session, model: type[Any], ids: Sequence[int], *, lock: bool = False,
                 join: tuple[Table, ColumnElement[bool], Sequence[ColumnElement[Any]]]
                 | None = None) -> dict[int, tuple[RowCopy, tuple[Any, ...]]]:
@@ -70,15 +73,23 @@ def read_copies(session: Session, model: type[Any], ids: Sequence[int], *, lock:
         session.flush()
     found: dict[int, tuple[RowCopy, tuple[Any, ...]]] = {}
     ordered = sorted(set(ids))
-    for start in range(0, len(ordered), IN_CHUNK):
+    if not ordered:
+        return found
+    # the ids go as one expanding parameter: an IN list of literals has every value coerced
+    # and the statement built again for each chunk
+    query = _READS.get((model, lock)) if join is None else None
+    if query is None:
         query = select(*columns, *extra)
         if join is not None:
             query = query.join(join[0], join[1])
-        query = query.where(table.c.id.in_(ordered[start:start + IN_CHUNK])) \
+        query = query.where(table.c.id.in_(bindparam("ids", expanding=True))) \
             .order_by(table.c.id)
         if lock:
             query = query.with_for_update(of=table)
-        for row in session.execute(query):
+        if join is None:
+            _READS[(model, lock)] = query
+    for start in range(0, len(ordered), IN_CHUNK):
+        for row in session.execute(query, {"ids": ordered[start:start + IN_CHUNK]}):
             copy = RowCopy(keys, dict(zip(keys, row, strict=False)))
             found[copy.id] = (copy, tuple(row[len(keys):]))
     return found
