@@ -10,7 +10,7 @@ tasks and dispatch.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, bindparam, insert, select, text, update
@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from communitas.db import IN_CHUNK
 
-__all__ = ["RowCopy", "insert_rows", "mapped_columns", "read_copies", "write_back"]
+__all__ = ["RowCopy", "insert_rows", "mapped_columns", "read_copies", "update_rows",
+           "write_back"]
 
 
 class RowCopy:
@@ -108,19 +109,27 @@ def _update(model: type[Any], keys: tuple[str, ...]) -> Any:
     return _UPDATES[(model, keys)]
 
 
+def update_rows(session: Session, model: type[Any],
+                changes: Iterable[tuple[int, dict[str, Any]]]) -> None:
+    """Write ``changes`` (row id, {attribute key: new value}) with one executemany UPDATE
+    per set of changed columns: the one write of every batch path, whether its rows are
+    copies (:func:`write_back`) or ORM objects it then marks written itself."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row_id, values in changes:
+        if values:
+            groups.setdefault(tuple(sorted(values)), []).append(
+                {"row_id": row_id, **{f"new_{k}": v for k, v in values.items()}})
+    for keys, params in groups.items():
+        session.connection().execute(_update(model, keys), params)
+
+
 def write_back(session: Session, model: type[Any], copies: Sequence[RowCopy]) -> None:
     """The changes of ``copies`` (a row may appear more than once), one executemany UPDATE
     per set of changed columns; held ORM objects of these rows are expired."""
     latest: dict[int, dict[str, Any]] = {}
     for copy in copies:
         latest.setdefault(copy.id, {}).update(copy.changes())
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row_id, changes in latest.items():
-        if changes:
-            groups.setdefault(tuple(sorted(changes)), []).append(
-                {"row_id": row_id, **{f"new_{k}": v for k, v in changes.items()}})
-    for keys, params in groups.items():
-        session.connection().execute(_update(model, keys), params)
+    update_rows(session, model, latest.items())
     for copy in copies:
         copy.written()
     for row_id in latest:

@@ -16,9 +16,9 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, inspect, select, update
+from sqlalchemy import bindparam, delete, inspect, select
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from communitas.auth.permissions import SYSTEM, Principal
@@ -36,6 +36,7 @@ from communitas.dispatch.triage import RoutingMemo, place_in_queue, route_reques
 from communitas.errors import CommunitasError
 from communitas.events import EventDraft, record_events
 from communitas.resources import service as resources
+from communitas.row_copies import update_rows
 
 __all__ = [
     "accepted_requests", "client_key", "expire_unverified", "submit_request", "triage_pending",
@@ -77,10 +78,7 @@ def submit_request(
 
 _ROUTABLE = frozenset({RequestStatus.SUBMITTED, RequestStatus.VERIFIED, RequestStatus.APPROVED})
 # The requests' column attributes, each with its column's name.
-_COLUMNS = {attr.key: attr.columns[0].key for attr in inspect(ResourceRequest).column_attrs}
-_TABLE = cast(Table, ResourceRequest.__table__)
-# The columns to set come with the parameters: one statement for every set of them.
-_UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("request_id"))
+_COLUMNS = frozenset(attr.key for attr in inspect(ResourceRequest).column_attrs)
 
 def triage_pending(
     session: Session, *, clock: Clock | None = None, policy: DispatchPolicy | None = None,
@@ -157,30 +155,26 @@ def triage_requests(session: Session, *, requests: list[ResourceRequest], clock:
 
 
 def _write_changes(session: Session, requests: list[ResourceRequest]) -> None:
-    """Write what triage changed in the requests' own columns, one executemany UPDATE per set
-    of changed columns, and tell the session it is written: the events' autoflush would
-    otherwise send it row by row. Anything else changed (a merge's lines, say) is left to
-    the flush."""
-    groups: dict[tuple[str, ...], list[tuple[ResourceRequest, dict[str, Any]]]] = {}
+    """Write what triage changed in the requests' own columns (``row_copies.update_rows``:
+    one executemany UPDATE per set of changed columns), and tell the session it is written:
+    the events' autoflush would otherwise send it row by row. Anything else changed (a
+    merge's lines, say) is left to the flush."""
+    written: list[tuple[ResourceRequest, dict[str, Any]]] = []
     for request in requests:
         state = inspect(request)
         if not state.modified or not state.persistent \
-                or not state.committed_state.keys() <= _COLUMNS.keys():
+                or not state.committed_state.keys() <= _COLUMNS:
             continue
-        changes = {_COLUMNS[key]: getattr(request, key)
-                   for key, before in state.committed_state.items()
-                   if not state.manager[key].impl.is_equal(getattr(request, key), before)}
-        groups.setdefault(tuple(sorted(changes)), []).append((request, changes))
-    for keys, rows in groups.items():
-        if keys:
-            session.connection().execute(_UPDATE, [{"request_id": request.id, **changes}
-                                                   for request, changes in rows])
-        for request, _changes in rows:
-            # As a flush leaves a row it wrote: clean, so the next flush passes it by (per
-            # attribute, set_committed_value would leave it flagged, and the flush visits
-            # every flagged row). No public API does this whole.
-            state = inspect(request)
-            state._commit_all(state.dict, session.identity_map)
+        written.append((request, {
+            key: getattr(request, key) for key, before in state.committed_state.items()
+            if not state.manager[key].impl.is_equal(getattr(request, key), before)}))
+    update_rows(session, ResourceRequest, [(r.id, changes) for r, changes in written])
+    for request, _changes in written:
+        # As a flush leaves a row it wrote: clean, so the next flush passes it by (per
+        # attribute, set_committed_value would leave it flagged, and the flush visits
+        # every flagged row). No public API does this whole.
+        state = inspect(request)
+        state._commit_all(state.dict, session.identity_map)
 
 
 def _triage_one(session: Session, request: ResourceRequest, clock: Clock,

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from sqlalchemy import (
     Select,
     Subquery,
-    Table,
-    bindparam,
     func,
     insert,
     inspect,
     or_,
     select,
-    update,
 )
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -63,6 +60,7 @@ from communitas.resources.models import (
     Holding,
     HoldingCondition,
 )
+from communitas.row_copies import update_rows
 
 __all__ = [
     "SUPERVISORS", "RoutingMemo", "StaffAction", "adjust_request", "approve_request",
@@ -435,11 +433,8 @@ def _write_queues(session: Session, requests: list[ResourceRequest]) -> None:
     """Write the requests' queue columns in one executemany UPDATE, and tell the session
     they are written (a flush would send one UPDATE per run of rows changing the same
     columns)."""
-    table = cast(Table, ResourceRequest.__table__)
-    session.connection().execute(
-        update(table).where(table.c.id == bindparam("request_id")),
-        [{"request_id": r.id, **{column: getattr(r, column) for column in _QUEUE_COLUMNS}}
-         for r in requests])
+    update_rows(session, ResourceRequest, [
+        (r.id, {column: getattr(r, column) for column in _QUEUE_COLUMNS}) for r in requests])
     for request in requests:
         for column in _QUEUE_COLUMNS:
             set_committed_value(request, column, getattr(request, column))
