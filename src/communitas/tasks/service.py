@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, false, insert, or_, select, text
+from sqlalchemy import ColumnElement, Table, false, insert, or_, select
 from sqlalchemy.orm import Session
 
 from communitas.areas.models import Area
 from communitas.auth.permissions import Principal, area_range, can, require
 from communitas.auth.roles import Permission, Role
 from communitas.clock import Clock, SystemClock
+from communitas.db import insert_rows
 from communitas.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
@@ -97,8 +98,7 @@ def create_tasks(
                                      if i.assignee_org_code], "assignee_org_code")
     rows = [_task_row(item, places[item.area_code][0], people, orgs, principal, now, sweep_id)
             for item in items]
-    session.flush()  # rows the session still holds go in first, as in one ORM flush
-    ids = _insert_tasks(session, rows) if rows else []
+    ids = insert_rows(session, Task, rows)  # the ids in the rows' order
     # Nothing reads the checklist rows back here: one executemany, not an ORM object and a
     # RETURNING statement per row (SQLite's flush inserts them one at a time).
     checklist = [{"task_id": task_id, "position": n, "text": line, "done": False}
@@ -117,26 +117,6 @@ def create_tasks(
             "checklist_items": len(item.checklist)})
         for task_id, row, item in zip(ids, rows, items, strict=True)])
     return tasks
-
-
-def _insert_tasks(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Table-level INSERTs of the task rows; their ids in the rows' order, the same ids
-    the ORM's one-row-at-a-time flush would have drawn."""
-    connection = session.connection()
-    table = cast(Table, Task.__table__)
-    if connection.dialect.name == "postgresql":
-        # Ids drawn from the sequence first, then a plain executemany (psycopg pipelines it).
-        ids = sorted(int(i) for i in connection.execute(text(
-            "SELECT nextval(pg_get_serial_sequence('tasks', 'id')) "
-            "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars())
-        connection.execute(insert(table), [{**row, "id": task_id}
-                                           for row, task_id in zip(rows, ids, strict=True)])
-        return ids
-    # SQLite gives each row of a multi-row INSERT the next rowid in turn (max(rowid) + 1,
-    # as the ORM's single-row INSERTs got), but returns them in no set order: sorted, they
-    # follow the rows. Asking SQLAlchemy to sort them would insert one row per statement.
-    return sorted(int(i) for i in connection.execute(insert(table).returning(table.c.id),
-                                                     rows).scalars())
 
 
 def _tasks_by_id(session: Session, ids: list[int]) -> list[Task]:
