@@ -200,6 +200,11 @@ def insert_objects(session: Session, objects: Sequence[Base]) -> None:
     for obj, row_id in zip(objects, ids, strict=True):
         obj.id = row_id  # type: ignore[attr-defined]  # every model given has an id
         make_transient_to_detached(obj)  # loaded and unchanged, as after a flush
+        # An object held under the new row's id is left from a rolled-back savepoint (the
+        # row did not exist): a flush replaces it in the identity map, so do we.
+        held = session.identity_map.get(mapper.identity_key_from_primary_key((row_id,)))
+        if held is not None:
+            session.expunge(held)
     session.add_all(objects)
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from communitas.areas.models import Area
 from communitas.auth.permissions import Principal
 from communitas.clock import Clock, SystemClock
+from communitas.db import insert_objects
 from communitas.errors import CommunitasError
 from communitas.events import EventDraft, record_events
 from communitas.modes import activation as rules
@@ -201,8 +202,7 @@ def _start(session: Session, starts: list[tuple[Area, ResponsePlan, Mode, str]],
         warning_id=warning.id if warning else None, activated_by=actor,
         requested_at=requested_at, activated_at=now, counts={})
         for area, plan, mode, hazard in starts]
-    session.add_all(rows)
-    session.flush()
+    insert_objects(session, rows)  # one multi-row INSERT, not one INSERT per activation
     expires = warning.expires_at if warning is not None and warning.expires_at > now else None
     contexts = _contexts(session, rows, starts, expires)
     try:
