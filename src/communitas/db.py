@@ -20,12 +20,13 @@ from sqlalchemy import (
     create_engine,
     event,
     insert,
+    inspect,
     select,
     text,
 )
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -199,13 +200,10 @@ def insert_objects(session: Session, objects: Sequence[Base]) -> None:
         {column.key: obj.__dict__[key] for key, column in keys} for obj in objects])
     for obj, row_id in zip(objects, ids, strict=True):
         obj.id = row_id  # type: ignore[attr-defined]  # every model given has an id
-        make_transient_to_detached(obj)  # loaded and unchanged, as after a flush
-        # An object held under the new row's id is left from a rolled-back savepoint (the
-        # row did not exist): a flush replaces it in the identity map, so do we.
-        held = session.identity_map.get(mapper.identity_key_from_primary_key((row_id,)))
-        if held is not None:
-            session.expunge(held)
     session.add_all(objects)
+    # What a flush does with the rows it inserted (no public call does it): the objects are
+    # persistent, loaded and unchanged, and a rollback of this transaction expunges them.
+    session._register_persistent({inspect(obj) for obj in objects})
 
 
 def _default(column: Any) -> Any:
