@@ -218,7 +218,8 @@ def _start(session: Session, starts: list[tuple[Area, ResponsePlan, Mode, str]],
 def _contexts(session: Session, rows: list[Activation],
               starts: list[tuple[Area, ResponsePlan, Mode, str]],
               expires: datetime | None) -> list[Activating]:
-    parsed = {plan.id: plan_service.plan_document(plan) for _a, plan, _m, _h in starts}
+    plans = {plan.id: plan for _a, plan, _m, _h in starts}
+    parsed = {plan_id: plan_service.plan_document(plan) for plan_id, plan in plans.items()}
     docs = [parsed[plan.id] for _a, plan, _m, _h in starts]  # read-only: shared per plan
     per = {r.per for doc in docs for r in doc.roles} | {"community"}
     top = min((a for a, _p, _m, _h in starts), key=lambda a: a.depth)
