@@ -1,4 +1,5 @@
-"""Database engine, sessions, and migrations (Alembic, applied at start-up)."""
+"""Database engine, sessions, and migrations (Alembic, applied at start-up); rows read by
+id and inserted set-based for the batch paths."""
 
 from __future__ import annotations
 
@@ -185,8 +186,9 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, An
 
 
 def insert_objects(session: Session, objects: Sequence[Base]) -> None:
-    """Insert new ORM objects of one model by :func:`insert_rows` and add them to the session
-    as a flush leaves them: id set, every column loaded (unset ones at their default)."""
+    """Insert new (transient) ORM objects of one model by :func:`insert_rows` and add them to
+    the session as a flush leaves them: id set, every column loaded (unset ones at their
+    default). tests/test_db.py holds it to what a flush leaves."""
     if not objects:
         return
     mapper = type(objects[0]).__mapper__
