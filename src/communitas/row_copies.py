@@ -1,6 +1,6 @@
 """Plain copies of table rows for the batch paths: read without ORM loading, changed in
 place by the same rule code that changes ORM objects, written back with one executemany
-UPDATE per set of changed columns; new rows go in with table-level INSERTs.
+UPDATE per set of changed columns (new rows go in by ``db.insert_rows``).
 
 Thousands of ORM objects per drill round cost more to load, track and flush than the rules
 cost to apply; the copies leave the same rows. ORM objects the session already holds for
@@ -13,13 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, insert, select, text, update
+from sqlalchemy import ColumnElement, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from communitas.db import IN_CHUNK
 
-__all__ = ["RowCopy", "insert_rows", "mapped_columns", "read_copies", "update_rows",
-           "write_back"]
+__all__ = ["RowCopy", "mapped_columns", "read_copies", "update_rows", "write_back"]
 
 
 class RowCopy:
@@ -136,25 +135,3 @@ def write_back(session: Session, model: type[Any], copies: Sequence[RowCopy]) ->
         held = session.identity_map.get((model, (row_id,), None))  # the identity key
         if held is not None:
             session.expire(held)
-
-
-def insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> list[int]:
-    """Table-level INSERTs of ``rows`` (every column given in each, no ORM objects); their
-    ids in the rows' order, the same ids the ORM's one-row-at-a-time flush would have drawn."""
-    if not rows:
-        return []
-    connection = session.connection()
-    table = cast(Table, model.__table__)
-    if connection.dialect.name == "postgresql":
-        # Ids drawn from the sequence first, then a plain executemany (psycopg pipelines it).
-        ids = sorted(int(i) for i in connection.execute(text(
-            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
-            "FROM generate_series(1, :n)"), {"table": table.name, "n": len(rows)}).scalars())
-        connection.execute(insert(table), [{**row, "id": row_id}
-                                           for row, row_id in zip(rows, ids, strict=True)])
-        return ids
-    # SQLite gives each row of a multi-row INSERT the next rowid in turn (max(rowid) + 1,
-    # as the ORM's single-row INSERTs got), but returns them in no set order: sorted, they
-    # follow the rows. Asking SQLAlchemy to sort them would insert one row per statement.
-    return sorted(int(i) for i in connection.execute(insert(table).returning(table.c.id),
-                                                     rows).scalars())

@@ -4,7 +4,9 @@ database (SQLite by default, PostgreSQL with COMMUNITAS_TEST_DATABASE_URL)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -14,12 +16,20 @@ from communitas.auth.permissions import SYSTEM
 from communitas.clock import FixedClock
 from communitas.dispatch.models import ResourceRequest
 from communitas.dispatch.standing_memo import StandingMemo
+from communitas.errors import ValidationFailed
 from communitas.events import Event
 from communitas.modes import activation_service as activations
+from communitas.modes import activation_steps
 from communitas.modes import service as modes
 from communitas.modes import trigger_service as triggers
 from communitas.modes import warning_service as warnings
-from communitas.modes.activation_models import Activation, ActivationRole, ActivationStatus
+from communitas.modes.activation_models import (
+    Activation,
+    ActivationItem,
+    ActivationRole,
+    ActivationStatus,
+    ItemKind,
+)
 from communitas.modes.activation_steps import route_prepositioning
 from communitas.modes.levels import Mode
 from communitas.modes.models import ResponsePlan
@@ -29,6 +39,7 @@ from tests.factories import COMMUNITY_A1, COMMUNITY_A2, STREET_A
 from tests.modes import T0, warning_body
 from tests.modes.activation_helpers import GRID_A1, activation_counts, build_activation_world
 from tests.resources.helpers import make_org, stock
+from tests.sequences import each_way
 
 
 def _switch(db: Session, code: str, level: Mode, clock: FixedClock,
@@ -279,3 +290,47 @@ def test_prepositioning_routed_with_a_standing_memo_equals_a_fresh_memo(db: Sess
     assert len(route_prepositioning(db, clock=clock, memo=standing.current)) == 3
     assert state() == fresh
     assert {level for _ref, level, *_rest in fresh[0]} == {"community"}  # the stock counted
+
+
+def _outcome(db: Session, _since: int) -> dict[str, Any]:
+    """Per activated area: its status, counts, and items with the notices they name (rows
+    compared by content: the retried path's ids may differ on PostgreSQL)."""
+    db.flush()
+    db.expire_all()
+    columns = [c.key for c in Notice.__table__.columns if c.key != "id"]
+    notices = {n.id: {c: getattr(n, c) for c in columns}
+               for n in db.execute(select(Notice)).scalars()}
+    out: dict[str, Any] = {"notices": len(notices)}
+    for act in db.execute(select(Activation)).scalars():
+        items = db.execute(select(ActivationItem).where(
+            ActivationItem.activation_id == act.id)).scalars()
+        out[act.area_code] = (act.status, act.counts, sorted((
+            (i.kind, i.code, i.state, i.due_at, notices.get(i.ref_id)
+             if i.kind is ItemKind.ALERT else None) for i in items), key=repr))
+    return out
+
+
+def test_a_batch_retried_one_by_one_after_its_alerts_leaves_what_the_batch_leaves(
+        db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step after the alerts fails for the batch but not for each activation alone: the
+    notices the batch inserted are rolled back and inserted again, one activation at a time."""
+    build_activation_world(db)
+    sizes: list[int] = []
+
+    def refuse_batches(_session: Session, batch: list[Any], _clock: Any) -> None:
+        sizes.append(len(batch))
+        if len(batch) > 1:
+            raise ValidationFailed("a batch of more than one", code="test_refusal")
+
+    def retried() -> None:
+        steps = list(activations.ACTIVATION_STEPS)
+        steps.insert(steps.index(activation_steps.queue_alerts) + 1, refuse_batches)
+        monkeypatch.setattr(activations, "ACTIVATION_STEPS", steps)
+        _switch(db, STREET_A, Mode.LEVEL_I, FixedClock(T0))
+
+    (_a, batched), (_b, one_by_one) = each_way(db, (
+        lambda: _switch(db, STREET_A, Mode.LEVEL_I, FixedClock(T0)), retried), _outcome)
+    assert sizes == [3, 1, 1, 1]
+    assert one_by_one == batched and batched["notices"] == 3
+    assert {batched[code][0] for code in (STREET_A, COMMUNITY_A1, COMMUNITY_A2)} == {
+        ActivationStatus.ACTIVE}

@@ -38,7 +38,7 @@ from communitas.areas.models import Area
 from communitas.auth.permissions import Principal, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
-from communitas.db import IN_CHUNK, UTCDateTime, rows_by_id
+from communitas.db import IN_CHUNK, UTCDateTime, insert_objects, rows_by_id
 from communitas.errors import NotFound
 from communitas.events import EventDraft, record_events
 
@@ -127,13 +127,12 @@ def _number(session: Session, notices: list[Notice], units: list[str], now: date
 
 
 def _insert(session: Session, notices: list[Notice], units: list[str], now: datetime) -> None:
-    """Number and insert the notices in one flush; should a concurrent writer take one of
+    """Number and insert the notices at once; should a concurrent writer take one of
     the identifiers, insert them one by one as compose does (next free number)."""
     _number(session, notices, units, now)
     try:
         with session.begin_nested():
-            session.add_all(notices)
-            session.flush()
+            insert_objects(session, notices)  # multi-row INSERTs, not one per notice
     except IntegrityError:
         for notice, unit in zip(notices, units, strict=True):
             single._insert_numbered(session, notice, unit, now)  # shared rule

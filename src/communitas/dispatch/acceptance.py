@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Executable, Table, insert, select, text, update
+from sqlalchemy import Executable, Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ from communitas.areas.codes import AreaKind
 from communitas.auth.permissions import Principal, can, in_area_scope
 from communitas.auth.roles import AREA_SCOPED, Permission, Role
 from communitas.clock import FixedClock
+from communitas.db import insert_rows
 from communitas.dispatch import lifecycle
 from communitas.dispatch.intake_lookups import AreaInfo, IntakeLookups, TypeInfo
 from communitas.dispatch.models import (
@@ -409,32 +410,11 @@ def _replay_of(session: Session, row: ResourceRequest | None, fingerprint: str) 
 
 def _write(session: Session, drafts: list[_Draft]) -> list[int]:
     """Multi-row INSERTs of requests and their lines; the new ids in order."""
-    # Table-level INSERTs on the session's connection: the ORM's bulk path costs more
-    # than the database does here.
-    connection = session.connection()
-    requests = cast(Table, ResourceRequest.__table__)
-    if connection.dialect.name == "postgresql":
-        # Ids drawn from the sequence first, then a plain executemany (psycopg pipelines
-        # it): a multi-row INSERT … RETURNING is too long for psycopg's query cache and
-        # was parsed again for every batch.
-        ids = [int(i) for i in connection.execute(text(
-            "SELECT nextval(pg_get_serial_sequence('requests', 'id')) "
-            "FROM generate_series(1, :n)"), {"n": len(drafts)}).scalars()]
-        connection.execute(insert(requests), [{**draft.values, "id": request_id}
-                                              for draft, request_id in zip(drafts, ids,
-                                                                           strict=True)])
-    else:
-        # RETURNING matched by reference, not by parameter order: asking SQLAlchemy to sort
-        # it made SQLite (no sentinel column here) insert one row per statement.
-        by_reference = {str(reference): int(request_id) for reference, request_id in
-                        connection.execute(insert(requests).returning(requests.c.reference,
-                                                                      requests.c.id),
-                                           [draft.values for draft in drafts])}
-        ids = [by_reference[str(draft.values["reference"])] for draft in drafts]
+    ids = insert_rows(session, ResourceRequest, [draft.values for draft in drafts])
     lines = [{**line, "request_id": request_id}
              for request_id, draft in zip(ids, drafts, strict=True) for line in draft.lines]
-    if lines:
-        connection.execute(insert(cast(Table, RequestLine.__table__)), lines)
+    if lines:  # table-level: the ORM's bulk path costs more than the database does here
+        session.connection().execute(insert(cast(Table, RequestLine.__table__)), lines)
     return ids
 
 

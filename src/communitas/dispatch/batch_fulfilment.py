@@ -4,7 +4,7 @@ confirmations — each with one locked read of the requests (with their lines, a
 shipped counts, as plain row copies: :mod:`request_rows`) and one of the holdings or
 shipments it moves, executemany UPDATEs of the changed columns (``row_copies.write_back``,
 which expires the ORM objects the session holds for those rows), for a plan table-level
-INSERTs of the new shipments (``row_copies.insert_rows``), and one events INSERT.
+INSERTs of the new shipments (``db.insert_rows``), and one events INSERT.
 
 Deliveries (:func:`deliver_many`) and confirmations (:func:`confirm_many`) keep the rules of
 :func:`fulfilment.deliver_shipment` and :func:`fulfilment.confirm_request` taken one by one
@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session, selectinload
 from communitas.auth.permissions import Principal, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
+from communitas.db import insert_rows
 from communitas.dispatch import lifecycle, request_rows
 from communitas.dispatch.fulfilment import (
     _check_minimum,
@@ -72,7 +73,7 @@ from communitas.errors import CommunitasError, NotFound
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
 from communitas.resources.ledger import StockLedger
-from communitas.row_copies import RowCopy, insert_rows, read_copies, write_back
+from communitas.row_copies import RowCopy, read_copies, write_back
 
 __all__ = ["Confirmations", "Deliveries", "NewShipment", "PlanAcceptance", "PlannedCommit",
            "accept_plan", "confirm_many", "deliver_many", "locked_requests"]

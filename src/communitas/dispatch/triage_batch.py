@@ -4,7 +4,7 @@ same events as :func:`triage.verify_request` and :func:`triage.approve_request`.
 
 A request the principal may not act on, or in a state that takes neither step, is left as
 it is (one request never sinks the batch); the answer lists those approved. The requests
-are plain row copies (``tasks.row_copies``) moved by the same rules (``service.transition``
+are plain row copies (``communitas.row_copies``) moved by the same rules (``service.transition``
 and ``refresh_sla``) and written back by executemany: a drill's dispatcher approves
 thousands an hour.
 """
@@ -25,7 +25,7 @@ from communitas.dispatch.lifecycle import Action, RequestStatus
 from communitas.dispatch.models import RequestLine, ResourceRequest
 from communitas.dispatch.service import DispatchPolicy, refresh_sla, transition
 from communitas.events import EventDraft, record_events
-from communitas.tasks.row_copies import read_copies, write_back
+from communitas.row_copies import read_copies, write_back
 
 __all__ = ["verify_and_approve"]
 

@@ -115,6 +115,7 @@ class Pool:
     def __init__(self, ordered: list[Candidate]) -> None:
         self.ordered = ordered
         self._within: dict[str, list[Candidate]] = {}
+        self._above: dict[str, list[Candidate]] = {}
         for cand in ordered:
             parts = cand.path.strip("/").split("/")
             for n in range(1, len(parts) + 1):
@@ -126,6 +127,15 @@ class Pool:
             return list(self.ordered)
         return self._within.get(scope, [])
 
+    def nearest_above(self, path: str) -> list[Candidate]:
+        """Candidates based exactly at the nearest area above ``path`` that has any, in
+        choosing order (worked out once per path: every slot of a plan asks the same)."""
+        if path not in self._above:
+            above = sorted({c.path for c in self.ordered if path.startswith(c.path)},
+                           key=len, reverse=True)
+            self._above[path] = [c for c in self.ordered if above and c.path == above[0]]
+        return self._above[path]
+
 
 def _nearest(pool: Pool, slot_path: str, plan_path: str) -> list[Candidate]:
     """Holders inside the slot, else inside each enclosing area up to the plan's area, else
@@ -134,9 +144,7 @@ def _nearest(pool: Pool, slot_path: str, plan_path: str) -> list[Candidate]:
         inside = pool.within(scope)
         if inside:
             return inside
-    above = sorted({c.path for c in pool.ordered if plan_path.startswith(c.path)},
-                   key=len, reverse=True)
-    return [c for c in pool.ordered if above and c.path == above[0]]
+    return pool.nearest_above(plan_path)
 
 
 def candidate_pools(candidates: Sequence[Candidate]) -> dict[str, Pool]:

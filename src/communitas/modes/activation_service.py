@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from communitas.areas.models import Area
 from communitas.auth.permissions import Principal
 from communitas.clock import Clock, SystemClock
+from communitas.db import insert_objects
 from communitas.errors import CommunitasError
 from communitas.events import EventDraft, record_events
 from communitas.modes import activation as rules
@@ -201,8 +202,7 @@ def _start(session: Session, starts: list[tuple[Area, ResponsePlan, Mode, str]],
         warning_id=warning.id if warning else None, activated_by=actor,
         requested_at=requested_at, activated_at=now, counts={})
         for area, plan, mode, hazard in starts]
-    session.add_all(rows)
-    session.flush()
+    insert_objects(session, rows)  # one multi-row INSERT, not one INSERT per activation
     expires = warning.expires_at if warning is not None and warning.expires_at > now else None
     contexts = _contexts(session, rows, starts, expires)
     try:
@@ -218,7 +218,8 @@ def _start(session: Session, starts: list[tuple[Area, ResponsePlan, Mode, str]],
 def _contexts(session: Session, rows: list[Activation],
               starts: list[tuple[Area, ResponsePlan, Mode, str]],
               expires: datetime | None) -> list[Activating]:
-    parsed = {plan.id: plan_service.plan_document(plan) for _a, plan, _m, _h in starts}
+    plans = {plan.id: plan for _a, plan, _m, _h in starts}
+    parsed = {plan_id: plan_service.plan_document(plan) for plan_id, plan in plans.items()}
     docs = [parsed[plan.id] for _a, plan, _m, _h in starts]  # read-only: shared per plan
     per = {r.per for doc in docs for r in doc.roles} | {"community"}
     top = min((a for a, _p, _m, _h in starts), key=lambda a: a.depth)

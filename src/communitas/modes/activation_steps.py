@@ -48,7 +48,7 @@ from communitas.modes.activation_models import (
     ItemKind,
 )
 from communitas.modes.plan_terms import POINTS
-from communitas.modes.plans import PlanDocument, Preposition
+from communitas.modes.plans import PlanDocument, PlanRoleKey, Preposition
 from communitas.resources import service as resources
 from communitas.resources.models import ResourceKind
 from communitas.tasks import service as tasks
@@ -169,17 +169,26 @@ def issue_tasks(session: Session, batch: list[Activating], clock: Clock) -> None
     items: list[TaskCreate] = []
     owners: list[tuple[Activating, str]] = []
     for act in batch:
+        by_role: dict[PlanRoleKey, list[rules.Filled]] = {}
+        for filled in act.filled:
+            by_role.setdefault(filled.slot.role.key, []).append(filled)
+        priority = 2 if act.row.level.value in ("level_i", "level_ii") else 3
+        description = _both(act.plan.name.zh, act.plan.name.en, 2000)
         for task in act.plan.tasks:
-            for filled in (f for f in act.filled if f.slot.role.key == task.role):
+            slots = by_role.get(task.role)
+            if not slots:
+                continue
+            # The same for every slot of the task: worked out once (a city's plans have
+            # tens of thousands of slots).
+            title, due_at = _both(task.title.zh, task.title.en), \
+                rules.due(act.row.activated_at, task.deadline)
+            checklist = [_both(c.zh, c.en) for c in task.checklist]
+            for filled in slots:
                 holder = filled.holders[0] if filled.holders else None
                 org = holder is not None and holder.kind == "organisation"
                 items.append(TaskCreate(
-                    title=_both(task.title.zh, task.title.en),
-                    description=_both(act.plan.name.zh, act.plan.name.en, 2000),
-                    priority=2 if act.row.level.value in ("level_i", "level_ii") else 3,
-                    due_at=rules.due(act.row.activated_at, task.deadline),
-                    area_code=filled.slot.area_code,
-                    checklist=[_both(c.zh, c.en) for c in task.checklist],
+                    title=title, description=description, priority=priority, due_at=due_at,
+                    area_code=filled.slot.area_code, checklist=checklist,
                     assignee_person_code=holder.person_code if holder and not org else None,
                     assignee_org_code=holder.code if holder and org else None,
                     source_kind="activation", source_id=str(act.row.id)))

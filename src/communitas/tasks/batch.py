@@ -25,9 +25,9 @@ from communitas.clock import Clock, SystemClock
 from communitas.errors import NotFound, ValidationFailed
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
+from communitas.row_copies import RowCopy, read_copies, write_back
 from communitas.tasks.lifecycle import ASSIGNEE_ACTIONS, Action
 from communitas.tasks.models import Task
-from communitas.tasks.row_copies import RowCopy, read_copies, write_back
 from communitas.tasks.schemas import TaskTransition
 from communitas.tasks.service import apply_effects, checked_next, is_assignee, stamp
 

@@ -2,8 +2,9 @@
 
 The rules are :mod:`communitas.tasks.callouts`' (the same volunteer choice, places, standby
 and first-placed-becomes-assignee rule, the same events); the I/O is batched: volunteers
-are loaded once per skill; tasks, invitations and call-outs are read in one SELECT each
-(invitations and call-outs locked) as plain row copies (``row_copies``), not ORM objects;
+are loaded once per skill; tasks (the few columns a call-out reads), invitations and
+call-outs are read in one SELECT each (invitations and call-outs locked, as plain row copies,
+``row_copies``), not as ORM objects;
 new call-outs and invitations go in by multi-row INSERTs, changes by executemany UPDATEs,
 and the events with one ``record_events`` call. Answers are applied in the order given,
 as if answered one after another, so places go to the earliest answers in that order.
@@ -18,20 +19,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from communitas.auth.permissions import Principal, area_range, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
+from communitas.db import insert_rows
 from communitas.errors import Conflict, NotFound
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
+from communitas.row_copies import RowCopy, read_copies, write_back
 from communitas.tasks import lookups, selection
 from communitas.tasks.callouts import _take_task
 from communitas.tasks.lifecycle import ACTIVE, TaskStatus
 from communitas.tasks.models import CallOut, CallOutInvitation, InvitationStatus, Task
-from communitas.tasks.row_copies import RowCopy, read_copies, write_back
 from communitas.tasks.schemas import CallOutCreate
 from communitas.tasks.selection import Candidate
 
@@ -93,7 +95,7 @@ def create_callouts(session: Session, *, principal: Principal,
     """One call-out per (task id, request), as ``create_callout`` makes them one by one; the
     new call-outs' ids, None where no volunteer fits (the single path's ``no_volunteers``).
     All or nothing for the other refusals (unknown or closed task, no permission)."""
-    tasks = _copies(session, Task, [task_id for task_id, _data in items])
+    tasks = _called_tasks(session, [task_id for task_id, _data in items])
     refs = lookups.area_refs(session, [t.area_id for t in tasks.values()])
     now = (clock or SystemClock()).now()
     pools = _Pools(session, principal)
@@ -103,7 +105,7 @@ def create_callouts(session: Session, *, principal: Principal,
         copy = tasks.get(task_id)
         if copy is None:
             raise NotFound(_("Unknown task {value}"), code="unknown_task", value=task_id)
-        task = cast(Task, copy)  # read only
+        task = cast(Task, copy)  # read only: the columns ``_called_tasks`` reads
         ref = refs[task.area_id]
         require(principal, Permission.CALLOUT_MANAGE, area_path=ref[1])
         if task.status not in ACTIVE:
@@ -118,17 +120,15 @@ def create_callouts(session: Session, *, principal: Principal,
                           "skill": data.skill, "qualification": data.qualification,
                           "max_km": data.max_km, "at": criteria.at,
                           "created_by": principal.actor, "created_at": now}, task, chosen))
-    table = cast(Table, CallOut.__table__)
-    ids = [row[0] for row in session.connection().execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True),
-        [callout for callout, _t, _c in made])] if made else []
+    ids = insert_rows(session, CallOut, [callout for callout, _t, _c in made])
     rows = [{"callout_id": callout_id, "person_id": c.person_id, "status": IS.INVITED,
              "invited_at": now, "distance_km": round(km, 3) if km is not None else None,
              "hours": 0.0, "responded_at": None}
             for callout_id, (_callout, _task, chosen) in zip(ids, made, strict=True)
             for c, km in chosen]
-    if rows:  # one multi-row INSERT; nothing here reads the invitations back as objects
-        session.execute(insert(CallOutInvitation), rows)
+    if rows:  # table-level executemany: nothing reads them back as objects, and the ORM's
+        # bulk path costs more than the database does here
+        session.connection().execute(insert(cast(Table, CallOutInvitation.__table__)), rows)
     record_events(session, actor=principal.actor, clock=clock, drafts=[EventDraft(
         "callout.created", "callout", callout_id, refs[task.area_id][0], {
             "task_id": task.id, "head_count": callout["head_count"], "skill": callout["skill"],
@@ -203,6 +203,18 @@ def respond_many(session: Session, *, answers: Sequence[Answer], clock: Clock | 
     record_events(session, actor="system", clock=clock, drafts=drafts)
     session.flush()  # the chain head, as the single path leaves it
     return result
+
+
+def _called_tasks(session: Session, ids: list[int]) -> dict[int, Any]:
+    """Id → the columns of a task that a call-out reads (not its text: a round reads
+    hundreds), in id order a chunk at a time; pending changes are flushed first."""
+    found: dict[int, Any] = {}  # rows with a task's attribute names
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), lookups.CHUNK):
+        found.update((row.id, row) for row in session.execute(
+            select(Task.id, Task.area_id, Task.status, Task.due_at, Task.lon, Task.lat)
+            .where(Task.id.in_(ordered[start:start + lookups.CHUNK])).order_by(Task.id)))
+    return found
 
 
 def _copies(session: Session, model: type[Any], ids: list[int], *, lock: bool = False

@@ -19,11 +19,11 @@ from communitas.areas.models import Area
 from communitas.auth.permissions import Principal, area_range, can, require
 from communitas.auth.roles import Permission, Role
 from communitas.clock import Clock, SystemClock
+from communitas.db import insert_rows
 from communitas.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
 from communitas.pagination import paginate
-from communitas.row_copies import insert_rows
 from communitas.schemas import Page
 from communitas.tasks import lookups
 from communitas.tasks.lifecycle import (
@@ -98,8 +98,7 @@ def create_tasks(
                                      if i.assignee_org_code], "assignee_org_code")
     rows = [_task_row(item, places[item.area_code][0], people, orgs, principal, now, sweep_id)
             for item in items]
-    session.flush()  # rows the session still holds go in first, as in one ORM flush
-    ids = insert_rows(session, Task, rows)
+    ids = insert_rows(session, Task, rows)  # the ids in the rows' order
     # Nothing reads the checklist rows back here: one executemany, not an ORM object and a
     # RETURNING statement per row (SQLite's flush inserts them one at a time).
     checklist = [{"task_id": task_id, "position": n, "text": line, "done": False}
