@@ -23,14 +23,14 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from communitas.drills.metrics import compute
 from communitas.drills.sandbox import copy_of_engine, demo_city
 from communitas.drills.scenario import SCENARIO_DIR, load_scenario
 from communitas.drills.simulator import Drill
-from communitas.events import EventChainHead
+from communitas.events import Event, EventChainHead
 
 RESULTS = Path(__file__).parent / "results" / "drills.json"
 TARGETS = {"flood_72h_district": 10.0, "lockdown_14d_city": 120.0}
@@ -60,10 +60,10 @@ def main() -> None:
             record = drill.run()
             runs.append((time.perf_counter() - began, time.process_time() - cpu_began,
                          load_before, os.getloadavg()[0], drill, record,
-                         _events(factory) - events_before))
+                         _events(factory) - events_before, _by_subject(factory, events_before)))
         # the median run (by wall time) stands for all: this machine's speed varies by
         # ±15 % from one run to the next; every run's seconds are kept
-        seconds, cpu, load_before, load_after, drill, record, events = \
+        seconds, cpu, load_before, load_after, drill, record, events, by_subject = \
             sorted(runs, key=lambda run: run[0])[len(runs) // 2]
         metrics = compute(record)
         rows.append({"scenario": name, "hours": drill.horizon / 60, "seconds": round(seconds, 1),
@@ -71,6 +71,7 @@ def main() -> None:
                      "runs_seconds": [round(run[0], 1) for run in runs],
                      "load_average_1m": [round(load_before, 2), round(load_after, 2)],
                      "requests": len(record.requests), "events": events,
+                     "events_by_subject": by_subject,
                      "target_s": TARGETS[name],
                      "full_length": drill.horizon == scenario.minutes,
                      "resilience_loss": metrics["resilience_loss_pct_hours"],
@@ -106,6 +107,14 @@ def _events(factory: sessionmaker[Session]) -> int:
     """Events in the drill's log so far (each change the drill made appended one)."""
     with factory() as session:
         return int(session.execute(select(EventChainHead.last_seq)).scalar_one())
+
+
+def _by_subject(factory: sessionmaker[Session], after: int) -> dict[str, int]:
+    """The events after ``after`` per subject type (request, holding, task …), most first."""
+    with factory() as session:
+        rows = session.execute(select(Event.subject_type, func.count()).where(Event.seq > after)
+                               .group_by(Event.subject_type)).all()
+    return {kind: int(n) for kind, n in sorted(rows, key=lambda row: -row[1])}
 
 
 if __name__ == "__main__":
