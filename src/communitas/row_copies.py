@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from communitas.db import IN_CHUNK
 
-__all__ = ["RowCopy", "mapped_columns", "read_copies", "update_rows", "write_back"]
+__all__ = ["RowCopy", "mapped_columns", "read_chosen", "read_copies", "update_rows",
+           "write_back"]
 
 
 class RowCopy:
@@ -88,10 +89,27 @@ def read_copies(session: Session, model: type[Any], ids: Sequence[int], *, lock:
             query = query.with_for_update(of=table)
         if join is None:
             _READS[(model, lock)] = query
+    return _run(session, query, keys, ordered, RowCopy)
+
+
+def read_chosen(session: Session, query: Any, keys: tuple[str, ...], ids: Sequence[int], *,
+                copy: type[RowCopy] = RowCopy) -> dict[int, tuple[RowCopy, tuple[Any, ...]]]:
+    """:func:`read_copies` with a read its caller built once: ``keys``' columns (``id``
+    among them), then any extra columns, of the rows whose ids are bound as the expanding
+    parameter ``ids``, in id order. The copies (of class ``copy``) hold only those keys."""
+    if session.autoflush:
+        session.flush()
+    return _run(session, query, keys, sorted(set(ids)), copy)
+
+
+def _run(session: Session, query: Any, keys: tuple[str, ...], ordered: list[int],
+         copy: type[RowCopy]) -> dict[int, tuple[RowCopy, tuple[Any, ...]]]:
+    found: dict[int, tuple[RowCopy, tuple[Any, ...]]] = {}
+    width = len(keys)
     for start in range(0, len(ordered), IN_CHUNK):
         for row in session.execute(query, {"ids": ordered[start:start + IN_CHUNK]}):
-            copy = RowCopy(keys, dict(zip(keys, row, strict=False)))
-            found[copy.id] = (copy, tuple(row[len(keys):]))
+            made = copy(keys, dict(zip(keys, row, strict=False)))
+            found[made.id] = (made, tuple(row[width:]))
     return found
 
 

@@ -12,17 +12,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from communitas.actors.kinds import PersonKind
+from communitas.areas import service as areas
 from communitas.auth.permissions import SYSTEM, Principal
 from communitas.auth.roles import Role
 from communitas.clock import FixedClock
-from communitas.errors import Conflict, PermissionDenied
+from communitas.errors import Conflict, PermissionDenied, ValidationFailed
 from communitas.events import Event
-from communitas.tasks import batch, callouts, callouts_batch
+from communitas.tasks import batch, callouts, callouts_batch, sweeps
 from communitas.tasks import service as tasks
 from communitas.tasks.callouts_batch import Answer
-from communitas.tasks.lifecycle import Action, TaskStatus
+from communitas.tasks.lifecycle import ASSIGNEE_ACTIONS, Action, TaskStatus
 from communitas.tasks.models import CallOut, CallOutInvitation, Task
-from communitas.tasks.schemas import CallOutCreate, TaskCreate, TaskTransition
+from communitas.tasks.schemas import CallOutCreate, SweepCreate, TaskCreate, TaskTransition
 from tests.actors.helpers import make_person
 from tests.factories import COMMUNITY_A1, COMMUNITY_A2, build_city
 from tests.sequences import each_way
@@ -100,6 +101,86 @@ def test_a_batch_keeps_the_single_paths_refusals(db: Session) -> None:
     with pytest.raises(PermissionDenied) as refused:  # whoever did it cannot verify it
         batch.transition_many(db, action=Action.VERIFY, moves=[(task.id, SYSTEM)])
     assert refused.value.code == "second_person_required"
+
+
+# Per batchable action: the steps (by the single path) that bring a task to where it may
+# take the action. A new batchable action fails here until it is given its steps.
+_BEFORE = {Action.UNASSIGN: [Action.ACCEPT], Action.ACCEPT: [], Action.DECLINE: [],
+           Action.START: [Action.ACCEPT], Action.COMPLETE: [Action.ACCEPT, Action.START],
+           Action.VERIFY: [Action.ACCEPT, Action.START, Action.COMPLETE],
+           Action.REJECT: [Action.ACCEPT, Action.START, Action.COMPLETE],
+           Action.CANNOT_COMPLETE: [Action.ACCEPT], Action.REOPEN: [Action.CANNOT_COMPLETE]}
+
+
+@pytest.mark.parametrize("action", sorted(batch.BATCH_ACTIONS))
+def test_every_batch_action_equals_one_by_one(db: Session, action: Action) -> None:
+    """Each action's rules (effects, stamps, the sweep and second-person rules, events) find
+    every column they read or set in the batch's copies: a missing one raises."""
+    build_city(db)
+    workers = {"GW-1": _worker(db, "GW-1"), "GW-2": _worker(db, "GW-2")}
+    clock = FixedClock(START)
+    made = tasks.create_tasks(db, principal=SYSTEM, clock=clock, items=[TaskCreate(
+        title=f"Plan task {i}", description="Long " * 300,
+        area_code=(COMMUNITY_A1, COMMUNITY_A2)[i % 2], due_at=START + timedelta(hours=i),
+        assignee_person_code=("GW-1", "GW-2")[i % 2], source_kind="activation",
+        source_id="1") for i in range(4)])
+    sweeper = Principal(username="sweeper", role=Role.GRID_WORKER, user_id=99,
+                        scope_path=areas.get_area(db, code=COMMUNITY_A1).path,
+                        person_id=make_person(db, "SW-1", COMMUNITY_A1,
+                                              PersonKind.GRID_WORKER).id)
+    sweep = sweeps.create_sweep(db, principal=SYSTEM, default_hold_minutes=30, clock=clock,
+                                data=SweepCreate(area_code=COMMUNITY_A1, title="Door to door"))
+    buildings = list(db.execute(select(Task.id).where(Task.sweep_id == sweep.id)
+                                .order_by(Task.id)).scalars())[:2]
+
+    def who(task: Task, step: Action) -> Principal:
+        code = {workers[c].person_id: c for c in workers}.get(task.assignee_person_id)
+        return workers[code] if code and step in ASSIGNEE_ACTIONS else SYSTEM
+
+    def move(task_id: int, step: Action, principal: Principal, at: FixedClock) -> None:
+        reason = "Flooded" if step is Action.CANNOT_COMPLETE else None
+        tasks.transition(db, principal=principal, task_id=task_id, clock=at,
+                         data=TaskTransition(action=step, reason=reason))
+
+    for step in _BEFORE[action]:
+        for task in made:
+            move(task.id, step, who(task, step), clock)
+    moves = [(t.id, who(t, action)) for t in made]
+    if action in (Action.CANNOT_COMPLETE, Action.REOPEN):  # sweep buildings, held
+        for task_id in buildings:
+            sweeps.claim_building(db, principal=sweeper, sweep_id=sweep.id, task_id=task_id,
+                                  clock=clock)
+            if action is Action.REOPEN:
+                move(task_id, Action.CANNOT_COMPLETE, SYSTEM, clock)
+        moves += [(task_id, SYSTEM) for task_id in buildings]
+    else:  # the sweep's own actions are refused on its buildings, one way as the other
+        with pytest.raises(ValidationFailed) as refused:
+            batch.transition_many(db, action=action, moves=[(buildings[0], SYSTEM)])
+        assert refused.value.code == "use_sweep"
+    later = FixedClock(START + timedelta(minutes=20))
+    reason = "Flooded" if action is Action.CANNOT_COMPLETE else None
+
+    def one_by_one() -> None:
+        for task_id, principal in moves:
+            tasks.transition(db, principal=principal, task_id=task_id, clock=later,
+                             data=TaskTransition(action=action, reason=reason))
+
+    def batched() -> None:
+        batch.transition_many(db, action=action, moves=moves, clock=later, reason=reason)
+
+    _both_ways(db, one_by_one, batched, (Task,))
+
+
+def test_the_locked_copies_hold_only_what_the_rules_need(db: Session) -> None:
+    build_city(db)
+    [task] = tasks.create_tasks(db, principal=SYSTEM, clock=FixedClock(START), items=[
+        TaskCreate(title="Pump check", description="Long " * 400, area_code=COMMUNITY_A1)])
+    locked = batch.locked_tasks(db, [task.id])[task.id]
+    assert (locked.row.status, locked.area_code) == (TaskStatus.OPEN, COMMUNITY_A1)
+    with pytest.raises(AttributeError):  # not read: a rule reading it fails loudly
+        _ = locked.row.description
+    with pytest.raises(AttributeError):  # nor silently dropped by write_back when set
+        locked.row.title = "Renamed"
 
 
 @pytest.fixture

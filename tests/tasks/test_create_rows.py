@@ -1,14 +1,16 @@
 """create_tasks writes its rows set-based: the ids, rows and events are those the ORM's
-one-row-at-a-time flush gave, and the answer is the session's own Task objects."""
+one-row-at-a-time flush gave, and the answer is the session's own Task objects;
+create_task_rows leaves the same and answers only the ids."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from communitas.actors.kinds import PersonKind
+from communitas.actors.kinds import OrganisationKind, PersonKind
 from communitas.auth.permissions import SYSTEM
 from communitas.clock import FixedClock
 from communitas.events import Event
@@ -18,6 +20,8 @@ from communitas.tasks.models import ChecklistItem, Task
 from communitas.tasks.schemas import Point, TaskCreate
 from tests.actors.helpers import make_person
 from tests.factories import COMMUNITY_A1, COMMUNITY_A2, build_city
+from tests.resources.helpers import make_org
+from tests.sequences import each_way
 
 START = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 
@@ -84,3 +88,40 @@ def test_an_empty_batch_writes_nothing(db: Session) -> None:
     build_city(db)
     assert tasks.create_tasks(db, principal=SYSTEM, items=[]) == []
     assert db.execute(select(func.count()).select_from(Task)).scalar_one() == 0
+
+
+def test_the_rows_variant_leaves_what_create_tasks_leaves(db: Session) -> None:
+    """create_task_rows (plan activation's) writes the same rows and events as create_tasks,
+    answers the same ids, and loads no Task objects."""
+    build_city(db)
+    make_person(db, "GW-7", COMMUNITY_A1, PersonKind.GRID_WORKER)
+    make_org(db, "VT-1", OrganisationKind.VOLUNTEER_TEAM, COMMUNITY_A2)
+    items = [TaskCreate(title=f"Plan task {i}", description="Long " * 400, priority=2 + i % 2,
+                        area_code=(COMMUNITY_A1, COMMUNITY_A2)[i % 2],
+                        due_at=START + timedelta(hours=i) if i % 3 else None,
+                        point=Point(lon=121.5, lat=31.2) if i % 4 == 0 else None,
+                        checklist=[f"step {k}" for k in range(i % 3)],
+                        assignee_person_code="GW-7" if i % 3 == 1 else None,
+                        assignee_org_code="VT-1" if i % 3 == 2 else None,
+                        source_kind="activation", source_id=str(i % 2)) for i in range(12)]
+    clock = FixedClock(START)
+
+    def state(db: Session, since: int) -> list[list[tuple[Any, ...]]]:
+        tables = [Task.__table__, ChecklistItem.__table__]
+        return [*([tuple(r) for r in db.execute(select(t).order_by(t.c.id))] for t in tables),
+                [tuple(r) for r in db.execute(select(Event.__table__).where(Event.seq > since)
+                                              .order_by(Event.seq))]]
+
+    held: list[object] = []
+
+    def rows_only() -> list[int]:
+        ids = tasks.create_task_rows(db, principal=SYSTEM, items=items, clock=clock)
+        held.extend(o for o in db.identity_map.values() if isinstance(o, Task))
+        return ids
+
+    [(ids, rows), (made, objects)] = each_way(db, (rows_only, lambda: [
+        t.id for t in tasks.create_tasks(db, principal=SYSTEM, items=items, clock=clock)]),
+        state)
+    assert (ids, rows) == (made, objects)
+    assert held == []
+    assert len(rows[0]) == 12 and len(rows[2]) == 12

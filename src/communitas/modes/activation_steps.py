@@ -193,9 +193,9 @@ def issue_tasks(session: Session, batch: list[Activating], clock: Clock) -> None
                     assignee_org_code=holder.code if holder and org else None,
                     source_kind="activation", source_id=str(act.row.id)))
                 owners.append((act, task.code))
-    made = tasks.create_tasks(session, principal=ACTIVATION, items=items, clock=clock)
-    for (act, code), task_row in zip(owners, made, strict=True):
-        act.items.append(_item(act, ItemKind.TASK, task_row.id, code, task_row.due_at))
+    made = tasks.create_task_rows(session, principal=ACTIVATION, items=items, clock=clock)
+    for (act, code), item, task_id in zip(owners, items, made, strict=True):
+        act.items.append(_item(act, ItemKind.TASK, task_id, code, item.due_at))
         act.counts["tasks"] = act.counts.get("tasks", 0) + 1
 
 

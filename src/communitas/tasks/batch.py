@@ -3,19 +3,20 @@
 The rules are the single path's (:func:`service.transition`): the same pure transition
 table (``checked_next``), the same permission rule (the assignee's own actions, otherwise
 ``task.write`` in the task's area), the same effects and time stamps, the same events.
-Only the I/O differs: one locked SELECT of the tasks' columns joined with their areas (no
-ORM objects), the effects applied to plain copies of those columns, one executemany
-UPDATE per set of changed columns, and one ``record_events`` call, each event carrying its
-own actor. All or nothing: the first refusal raises, and the caller's unit of work rolls
-the whole batch back.
+Only the I/O differs: one locked SELECT of the columns those rules read or set, joined with
+the tasks' areas (no ORM objects; not the title or description), the effects applied to
+plain copies of those columns (setting any other fails loudly, as reading one does), one
+executemany UPDATE per set of changed columns, and one ``record_events`` call, each event
+carrying its own actor. All or nothing: the first refusal raises, and the caller's unit of
+work rolls the whole batch back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from communitas.areas.models import Area
@@ -25,7 +26,7 @@ from communitas.clock import Clock, SystemClock
 from communitas.errors import NotFound, ValidationFailed
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
-from communitas.row_copies import RowCopy, read_copies, write_back
+from communitas.row_copies import RowCopy, mapped_columns, read_chosen, write_back
 from communitas.tasks.lifecycle import ASSIGNEE_ACTIONS, Action
 from communitas.tasks.models import Task
 from communitas.tasks.schemas import TaskTransition
@@ -39,6 +40,27 @@ BATCH_ACTIONS = frozenset(Action) - {Action.ASSIGN, Action.CLAIM, Action.RELEASE
 _SWEEP_GENERIC = frozenset({Action.CANNOT_COMPLETE, Action.REOPEN})
 
 
+# The columns the rules read or set: the status, the sweep and assignee rules, what
+# ``apply_effects`` changes or checks (holds, reason, done_by for the second-person verify)
+# and the batchable actions' stamps (``lifecycle.STAMPS``). A copy has no others.
+_KEYS = ("id", "status", "sweep_id", "assignee_person_id", "assignee_org_id", "reason",
+         "closed_at", "holder_person_id", "hold_expires_at", "done_at", "done_by",
+         "verified_by", "accepted_at", "started_at", "verified_at")
+
+
+class TaskCopy(RowCopy):
+    """A task's columns as far as the rules read or set them. Setting a column not read
+    raises AttributeError, as reading one does: ``write_back`` would not write it."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in _SETTABLE:
+            raise AttributeError(name)
+        super().__setattr__(name, value)
+
+
+_SETTABLE = frozenset(_KEYS) | {"keys", "read_values"}  # the copy's own bookkeeping
+
+
 class LockedTask(NamedTuple):
     """A task's columns as read under lock (a plain copy), and its area's code and path."""
 
@@ -47,13 +69,23 @@ class LockedTask(NamedTuple):
     area_path: str
 
 
+def _locked_read() -> Any:
+    tasks, areas = cast(Table, Task.__table__), cast(Table, Area.__table__)
+    columns = mapped_columns(Task)[1]
+    return (select(*[columns[key] for key in _KEYS], areas.c.code, areas.c.path)
+            .join(areas, areas.c.id == tasks.c.area_id)
+            .where(tasks.c.id.in_(bindparam("ids", expanding=True)))
+            .order_by(tasks.c.id).with_for_update(of=tasks))
+
+
+_LOCKED_READ = _locked_read()  # built once: the drill's workforce reads every round
+
+
 def locked_tasks(session: Session, ids: Sequence[int]) -> dict[int, LockedTask]:
     """The tasks by id, read in id order and locked (as ``rows_by_id``), with their areas'
     codes and paths, in one SELECT per chunk."""
-    areas = cast(Table, Area.__table__)
-    join = (areas, areas.c.id == Task.area_id, (areas.c.code, areas.c.path))
-    return {task_id: LockedTask(row, *extra) for task_id, (row, extra) in read_copies(
-        session, Task, ids, lock=True, join=join).items()}
+    return {task_id: LockedTask(row, *extra) for task_id, (row, extra) in read_chosen(
+        session, _LOCKED_READ, _KEYS, ids, copy=TaskCopy).items()}
 
 
 def transition_many(session: Session, *, action: Action, moves: Sequence[tuple[int, Principal]],

@@ -40,8 +40,8 @@ from communitas.tasks.schemas import TaskCreate, TaskRead, TaskTransition, TaskU
 from communitas.tasks.views import task_reads
 
 __all__ = [
-    "add_note", "create_tasks", "get_task", "is_assignee", "list_tasks", "read_task",
-    "stand_down", "stand_down_many", "task_area", "tick", "transition", "update_task",
+    "add_note", "create_task_rows", "create_tasks", "get_task", "is_assignee", "list_tasks",
+    "read_task", "stand_down", "stand_down_many", "task_area", "tick", "transition", "update_task",
 ]
 
 # Generic transitions a sweep building accepts; the rest go through tasks.sweeps.
@@ -87,7 +87,19 @@ def create_tasks(
     session: Session, *, principal: Principal, items: Sequence[TaskCreate],
     clock: Clock | None = None, sweep_id: int | None = None,
 ) -> list[Task]:
-    """Create many tasks in one call, all or nothing (plan activation uses it; no commit)."""
+    """Create many tasks in one call, all or nothing (no commit): the new tasks as ORM
+    objects, in the items' order."""
+    ids = create_task_rows(session, principal=principal, items=items, clock=clock,
+                           sweep_id=sweep_id)
+    return _tasks_by_id(session, ids) if ids else []
+
+
+def create_task_rows(
+    session: Session, *, principal: Principal, items: Sequence[TaskCreate],
+    clock: Clock | None = None, sweep_id: int | None = None,
+) -> list[int]:
+    """:func:`create_tasks` without reading the new tasks back: their ids, in the items'
+    order. Plan activation creates tens of thousands and needs nothing else of them."""
     now = (clock or SystemClock()).now()
     places = _places(session, [i.area_code for i in items])
     for code in {i.area_code for i in items}:
@@ -106,7 +118,6 @@ def create_tasks(
                  for n, line in enumerate(item.checklist, start=1)]
     if checklist:  # table-level: the ORM's bulk path costs more than SQLite does here
         session.connection().execute(insert(cast(Table, ChecklistItem.__table__)), checklist)
-    tasks = _tasks_by_id(session, ids) if ids else []  # before the events: nothing to flush
     record_events(session, actor=principal.actor, clock=clock, drafts=[
         EventDraft("task.created", "task", task_id, item.area_code, {
             "title": row["title"], "priority": row["priority"], "status": row["status"].value,
@@ -116,7 +127,7 @@ def create_tasks(
             "source_id": row["source_id"], "sweep_id": sweep_id,
             "checklist_items": len(item.checklist)})
         for task_id, row, item in zip(ids, rows, items, strict=True)])
-    return tasks
+    return ids
 
 
 def _tasks_by_id(session: Session, ids: list[int]) -> list[Task]:
