@@ -30,8 +30,7 @@ from communitas.resources.reserves import reserve_gaps
 from communitas.resources.schemas import ReserveGapRead
 from communitas.routine.models import DrillSchedule, DrillStatus, RoutineItem
 from communitas.tasks import service as tasks
-from communitas.tasks.lifecycle import ACTIVE
-from communitas.tasks.records import task_statuses
+from communitas.tasks.records import is_active_task
 from communitas.tasks.schemas import TaskCreate
 
 __all__ = [
@@ -183,11 +182,11 @@ def top_up_reserves(session: Session, *, clock: Clock | None = None,
 def _topping_up(session: Session) -> set[str]:
     """Communities whose earlier top-up task is still active: no second one piles up; the
     new month's task follows once that one is done (or given up)."""
-    rows = session.execute(select(Area.code, RoutineItem.task_id)
-                           .join(Area, Area.id == RoutineItem.area_id)
-                           .where(RoutineItem.job == "topup")).all()
-    statuses = task_statuses(session, task_ids=[t for _, t in rows if t is not None])
-    return {code for code, task in rows if task is not None and statuses.get(task) in ACTIVE}
+    return set(session.execute(select(Area.code).distinct()
+                               .select_from(RoutineItem)
+                               .join(Area, Area.id == RoutineItem.area_id)
+                               .where(RoutineItem.job == "topup",
+                                      is_active_task(RoutineItem.task_id))).scalars())
 
 
 def _topup_task(code: str, gaps: list[ReserveGapRead], period: str, due_at: datetime,

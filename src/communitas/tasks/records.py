@@ -6,13 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
-from communitas.tasks.lifecycle import TaskStatus
+from communitas.tasks.lifecycle import ACTIVE, TaskStatus
 from communitas.tasks.models import Task
 
-__all__ = ["TaskTimes", "task_statuses", "task_times_of_people"]
+__all__ = ["TaskTimes", "is_active_task", "task_times_of_people"]
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,7 @@ def task_times_of_people(session: Session, *, person_ids: Iterable[int],
             for row in session.execute(query.order_by(Task.id))]
 
 
-def task_statuses(session: Session, *, task_ids: Iterable[int]) -> dict[int, TaskStatus]:
-    """The current status of each of these tasks."""
-    ids = sorted(set(task_ids))
-    if not ids:
-        return {}
-    return {int(task_id): status for task_id, status in session.execute(
-        select(Task.id, Task.status).where(Task.id.in_(ids)))}
+def is_active_task(task_id: QueryableAttribute[int | None]) -> ColumnElement[bool]:
+    """True where ``task_id`` names a task still being worked (open, assigned, accepted or in
+    progress): a filter for another domain's query, looked up by the task's primary key."""
+    return exists().where(Task.id == task_id, Task.status.in_(ACTIVE))
