@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from communitas.events import Event, record_event, verify_chain
+from communitas.events import Event, canonical_json, record_event, verify_chain
 from communitas.privacy import REDACTED
 from tests.factories import build_city
 
@@ -51,4 +54,25 @@ def test_sensitive_values_never_reach_the_log(db: Session) -> None:
     event = db.get_one(Event, seq)
     assert "13812345678" not in event.payload
     assert REDACTED in event.payload
+    assert verify_chain(db)[1] is None
+
+
+def test_canonical_text_is_json_dumps_byte_for_byte() -> None:
+    """The hashes of every event already stored were taken over json.dumps' text."""
+    values = [
+        {"b": 1, "a": [1.5, 1e-05, 2.0, -0.0, 10**20, True, None], "ç": "中文\n\t\"\\\x01\u2028"},
+        ["x", {"z": {"y": [], "x": {}}}, 3],
+        {"when": datetime(2026, 7, 20, 8, 0, tzinfo=UTC), "n": float("inf")},
+        "just a string", 7, None,
+    ]
+    for value in values:
+        assert canonical_json(value) == json.dumps(
+            value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def test_a_flat_payload_with_a_sensitive_key_is_redacted(db: Session) -> None:
+    build_city(db)
+    seq = record_event(db, actor="test", action="person.updated", subject_type="person",
+                       subject_id="P-2", payload={"phone": "13812345678", "name": "王"})
+    assert json.loads(db.get_one(Event, seq).payload) == {"phone": REDACTED, "name": "王"}
     assert verify_chain(db)[1] is None

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, cast
 
 from sqlalchemy import BigInteger, Integer, String, Table, Text, bindparam, insert, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from communitas.clock import Clock, SystemClock
 from communitas.db import Base, UTCDateTime
-from communitas.privacy import redact
+from communitas.privacy import SENSITIVE_FIELDS, redact
 
 GENESIS_HASH = "0" * 64
 
@@ -53,8 +56,30 @@ class EventChainHead(Base):
     last_hash: Mapped[str] = mapped_column(String(64))
 
 
+# Built once: json.dumps with these options builds an encoder at every call, which cost more
+# than the encoding of an event's short fields. The C encoder is the one json.dumps itself
+# uses, so the text is the same byte for byte (tests/test_events.py compares them).
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                              default=str, check_circular=False)
+_C_ENCODE = None if c_make_encoder is None else c_make_encoder(
+    None, str, encode_basestring, None, ":", ",", True, False, True)
+
+
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    """Sorted keys, no spaces, UTF-8 kept: the text an event's hash is taken over."""
+    if _C_ENCODE is None or isinstance(value, str):
+        return _CANONICAL.encode(value)
+    return "".join(_C_ENCODE(value, 0))
+
+
+def _redacted(payload: dict[str, Any] | None) -> dict[str, Any]:
+    """``redact(payload)``, skipping the copy for the usual flat payload with nothing to hide."""
+    if not payload:
+        return {}
+    if SENSITIVE_FIELDS.isdisjoint(payload) and not any(
+            isinstance(v, dict | list | tuple) for v in payload.values()):
+        return payload
+    return cast(dict[str, Any], redact(payload))
 
 
 def _digest(
@@ -87,6 +112,24 @@ _HEAD = select(EventChainHead.id, EventChainHead.last_seq, EventChainHead.last_h
 _MOVE_HEAD = update(EventChainHead).where(EventChainHead.id == bindparam("head_id")) \
     .values(last_seq=bindparam("seq"), last_hash=bindparam("hash"))
 _INSERT = insert(cast(Table, Event.__table__))
+_COLUMNS = ("seq", "at", "actor", "action", "subject_type", "subject_id", "area_code",
+            "payload", "prev_hash", "hash")
+_DRIVER_INSERTS: dict[tuple[str, str], tuple[str, bool, Callable[[datetime], Any]]] = {}
+
+
+def _insert_for(dialect: Dialect) -> tuple[str, bool, Callable[[datetime], Any]]:
+    """The INSERT of one event as the driver takes it, compiled once per dialect: whether
+    it takes rows as tuples (else dicts), and how the time is stored. Events are the most
+    written rows there are, and SQLAlchemy's executemany costs as much per row as SQLite."""
+    key = (dialect.name, dialect.paramstyle)
+    if key not in _DRIVER_INSERTS:
+        compiled = _INSERT.compile(dialect=dialect, column_keys=list(_COLUMNS))
+        if compiled.positional and tuple(compiled.positiontup or ()) != _COLUMNS:
+            raise RuntimeError(f"unexpected column order {compiled.positiontup}")
+        processor = Event.__table__.c.at.type.bind_processor(dialect)
+        _DRIVER_INSERTS[key] = (str(compiled), compiled.positional,
+                                processor or (lambda value: value))
+    return _DRIVER_INSERTS[key]
 
 
 def record_events(
@@ -94,30 +137,32 @@ def record_events(
 ) -> int:
     """Append many events at once under one head lock; returns the last sequence number.
 
-    Rows go in as one multi-row INSERT and the head moves by one UPDATE, both in Core (no
-    ORM objects to load and flush): intake appends hundreds per batch. The head is read
+    Rows go in as one executemany through the driver and the head moves by one UPDATE in
+    Core (no ORM objects to load and flush): intake appends hundreds per batch. The head is read
     through the session, so changes pending in it are flushed first, as with any query."""
     head_id, seq, prev = session.execute(_HEAD).one()
     if not drafts:
         return int(seq)
     at = (clock or SystemClock()).now()
-    rows = []
+    at_text = at.isoformat(timespec="microseconds")
+    connection = session.connection()
+    sql, positional, stored_at = _insert_for(connection.dialect)
+    at_value = stored_at(at)
+    rows: list[Any] = []
     for draft in drafts:
         seq += 1
-        body = canonical_json(redact(draft.payload or {}))
+        body = canonical_json(_redacted(draft.payload))
         who = draft.actor or actor
         subject_id = str(draft.subject_id)
-        digest = _digest(
-            seq=seq, at=at, actor=who, action=draft.action, subject_type=draft.subject_type,
-            subject_id=subject_id, area_code=draft.area_code, payload=body, prev_hash=prev,
-        )
-        rows.append({"seq": seq, "at": at, "actor": who, "action": draft.action,
-                     "subject_type": draft.subject_type, "subject_id": subject_id,
-                     "area_code": draft.area_code, "payload": body, "prev_hash": prev,
-                     "hash": digest})
+        # as _digest, with the time's text made once for the batch
+        digest = hashlib.sha256(canonical_json(
+            [seq, at_text, who, draft.action, draft.subject_type, subject_id, draft.area_code,
+             body, prev]).encode("utf-8")).hexdigest()
+        values = (seq, at_value, who, draft.action, draft.subject_type, subject_id,
+                  draft.area_code, body, prev, digest)
+        rows.append(values if positional else dict(zip(_COLUMNS, values, strict=True)))
         prev = digest
-    connection = session.connection()
-    connection.execute(_INSERT, rows)
+    connection.exec_driver_sql(sql, rows)
     connection.execute(_MOVE_HEAD, {"head_id": head_id, "seq": seq, "hash": prev})
     return seq
 
