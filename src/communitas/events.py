@@ -76,9 +76,12 @@ def _redacted(payload: dict[str, Any] | None) -> dict[str, Any]:
     """``redact(payload)``, skipping the copy for the usual flat payload with nothing to hide."""
     if not payload:
         return {}
-    if SENSITIVE_FIELDS.isdisjoint(payload) and not any(
-            isinstance(v, dict | list | tuple) for v in payload.values()):
-        return payload
+    if SENSITIVE_FIELDS.isdisjoint(payload):
+        for value in payload.values():
+            if isinstance(value, dict | list | tuple):
+                break
+        else:
+            return payload
     return cast(dict[str, Any], redact(payload))
 
 
