@@ -20,7 +20,12 @@ no planning, no SQLAlchemy for the rows. Times are CPU seconds of this process. 
 the cost per request and that cost × the lockdown's requests against the 120 s target, and
 writes benchmarks/results/lockdown_floor.json.
 
+With ``--without-event-indexes`` the log's secondary indexes are dropped first (the chain
+and its rows stay), to see how far a sandbox with a bare log would get; the results keep
+one row for each variant.
+
     .venv/bin/python benchmarks/lockdown_floor.py [--requests 50000] [--batch 50]
+        [--without-event-indexes]
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
@@ -97,8 +103,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=50_000)
     parser.add_argument("--batch", type=int, default=50, help="requests per transaction")
+    parser.add_argument("--without-event-indexes", action="store_true",
+                        help="drop the event log's secondary indexes (time, action, area, "
+                             "the unique hash) first, as a sandbox that never searched its "
+                             "log might")
     args = parser.parse_args()
     factory = copy_of_engine(demo_city(42, "district").kw["bind"])
+    dropped = []
+    if args.without_event_indexes:
+        with unit_of_work(factory) as session:
+            raw = session.connection().connection.driver_connection
+            assert isinstance(raw, sqlite3.Connection)
+            dropped = [name for (name,) in raw.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' "
+                "AND sql IS NOT NULL ORDER BY name")]
+            for name in dropped:
+                raw.execute(f"DROP INDEX {name}")
+            # the unique hash is part of the table: the table is made again without it
+            (create,) = raw.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'").fetchone()
+            bare = re.sub(r",\s*CONSTRAINT (\w+) UNIQUE \(hash\)", "", create)
+            if bare != create:
+                raw.execute("ALTER TABLE events RENAME TO events_with_indexes")
+                raw.execute(bare)
+                raw.execute("INSERT INTO events SELECT * FROM events_with_indexes")
+                raw.execute("DROP TABLE events_with_indexes")
+                dropped.append("uq_events_hash")
     stamp = AT.strftime("%Y-%m-%d %H:%M:%S.%f")
     with unit_of_work(factory) as session:
         raw = session.connection().connection.driver_connection
@@ -146,6 +176,7 @@ def main() -> None:
     rows_us = rows_cpu / args.requests * 1e6
     floor_s = (events_cpu + rows_cpu) / args.requests * LOCKDOWN_REQUESTS
     row = {"requests": args.requests, "batch": args.batch,
+           "event_indexes_dropped": ", ".join(dropped) or "none",
            "us_per_event": round(per_event_us, 1),
            "us_events_per_request": round(events_us, 1),
            "us_rows_per_request": round(rows_us, 1),
@@ -160,7 +191,12 @@ def main() -> None:
         table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
     Console().print(table)
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps([row], indent=2) + "\n", encoding="utf-8")
+    # one row per variant: with the schema as it is, and without the log's indexes
+    old = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else []
+    rows = [r for r in old if (r.get("event_indexes_dropped", "none") == "none") != (not dropped)]
+    rows.append(row)
+    rows.sort(key=lambda r: r.get("event_indexes_dropped", "none") != "none")
+    RESULTS.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
