@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from communitas.clock import FixedClock
 from communitas.events import Event, canonical_json, record_event, verify_chain
 from communitas.privacy import REDACTED
 from tests.factories import build_city
@@ -76,3 +77,15 @@ def test_a_flat_payload_with_a_sensitive_key_is_redacted(db: Session) -> None:
                        subject_id="P-2", payload={"phone": "13812345678", "name": "王"})
     assert json.loads(db.get_one(Event, seq).payload) == {"phone": REDACTED, "name": "王"}
     assert verify_chain(db)[1] is None
+
+
+def test_an_event_at_a_window_edge_falls_in_the_window_that_starts_there(db: Session) -> None:
+    """Supervision counts events in windows from midnight: the stored time must compare as
+    every other time column does (on SQLite, the same text form)."""
+    build_city(db)
+    midnight = datetime(2026, 7, 21, 0, 0, tzinfo=UTC)
+    seq = record_event(db, actor="test", action="area.updated", subject_type="area",
+                       subject_id="310115001001", clock=FixedClock(midnight))
+    assert seq in db.execute(select(Event.seq).where(Event.at >= midnight)).scalars().all()
+    assert seq not in db.execute(select(Event.seq).where(Event.at < midnight)).scalars().all()
+    assert db.get_one(Event, seq).at == midnight

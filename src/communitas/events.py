@@ -89,10 +89,16 @@ def _digest(
     *, seq: int, at: datetime, actor: str, action: str, subject_type: str,
     subject_id: str, area_code: str | None, payload: str, prev_hash: str,
 ) -> str:
-    text = canonical_json(
-        [seq, at.isoformat(timespec="microseconds"), actor, action, subject_type,
-         subject_id, area_code, payload, prev_hash]
-    )
+    return _hash_of(seq, at.isoformat(timespec="microseconds"), actor, action, subject_type,
+                    subject_id, area_code, payload, prev_hash)
+
+
+def _hash_of(seq: int, at_text: str, actor: str, action: str, subject_type: str,
+             subject_id: str, area_code: str | None, payload: str, prev_hash: str) -> str:
+    """The one definition of what an event's hash covers (``at_text``: the time's ISO text
+    to the microsecond); appending calls it with the batch's time made text once."""
+    text = canonical_json([seq, at_text, actor, action, subject_type, subject_id, area_code,
+                           payload, prev_hash])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -122,14 +128,17 @@ _DRIVER_INSERTS: dict[tuple[str, str], tuple[str, bool, Callable[[datetime], Any
 
 def _insert_for(dialect: Dialect) -> tuple[str, bool, Callable[[datetime], Any]]:
     """The INSERT of one event as the driver takes it, compiled once per dialect: whether
-    it takes rows as tuples (else dicts), and how the time is stored. Events are the most
+    it takes rows as tuples (else dicts), and how the time is stored (as the column's own
+    type stores it, so times compare as in every other column). Events are the most
     written rows there are, and SQLAlchemy's executemany costs as much per row as SQLite."""
     key = (dialect.name, dialect.paramstyle)
     if key not in _DRIVER_INSERTS:
         compiled = _INSERT.compile(dialect=dialect, column_keys=list(_COLUMNS))
         if compiled.positional and tuple(compiled.positiontup or ()) != _COLUMNS:
             raise RuntimeError(f"unexpected column order {compiled.positiontup}")
-        processor = Event.__table__.c.at.type.bind_processor(dialect)
+        # the dialect's own type (SQLite's DATETIME writes its text form), not the generic one
+        column_type = Event.__table__.c.at.type.dialect_impl(dialect)
+        processor = column_type.bind_processor(dialect)
         _DRIVER_INSERTS[key] = (str(compiled), compiled.positional,
                                 processor or (lambda value: value))
     return _DRIVER_INSERTS[key]
@@ -157,10 +166,8 @@ def record_events(
         body = canonical_json(_redacted(draft.payload))
         who = draft.actor or actor
         subject_id = str(draft.subject_id)
-        # as _digest, with the time's text made once for the batch
-        digest = hashlib.sha256(canonical_json(
-            [seq, at_text, who, draft.action, draft.subject_type, subject_id, draft.area_code,
-             body, prev]).encode("utf-8")).hexdigest()
+        digest = _hash_of(seq, at_text, who, draft.action, draft.subject_type, subject_id,
+                          draft.area_code, body, prev)
         values = (seq, at_value, who, draft.action, draft.subject_type, subject_id,
                   draft.area_code, body, prev, digest)
         rows.append(values if positional else dict(zip(_COLUMNS, values, strict=True)))
@@ -218,7 +225,8 @@ def verify_chain(session: Session, *, batch: int = 5000) -> tuple[int, ChainBrea
             prev_hash, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
             last_seen = row.seq
         session.expunge_all()
-    head = session.execute(select(EventChainHead)).scalar_one()
+    # columns, not an ORM head: appends move the head in Core, past any object held
+    head = session.execute(select(EventChainHead.last_seq, EventChainHead.last_hash)).one()
     if head.last_seq != checked or head.last_hash != prev_hash:
         return checked, ChainBreak(checked + 1, "truncated")
     return checked, None
