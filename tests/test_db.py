@@ -23,7 +23,8 @@ from tests.sequences import each_way
 
 
 def _new_notices(tag: str = "") -> list[Notice]:
-    """Drafts as compose makes them, with a column left unset (``source``: its default)."""
+    """Drafts as compose makes them, with a column left unset and one set to None
+    (``source``: a flush gives both its default)."""
     made = []
     for n, changes in enumerate(({}, {"area_codes": [STREET_A, COMMUNITY_A2]},
                                  {"scope": "Restricted", "channels": ["in_app", "sms"]},
@@ -33,6 +34,7 @@ def _new_notices(tag: str = "") -> list[Notice]:
         notice.identifier = f"{ISSUER.unit_code}{tag}-{n}"
         made.append(notice)
     del made[0].__dict__["source"]
+    made[1].source = None  # type: ignore[assignment]
     return made
 
 
@@ -60,7 +62,21 @@ def test_insert_objects_leaves_what_a_flush_leaves(db: Session) -> None:
 
     (one, one_state), (batch, batch_state) = each_way(db, (flushed, inserted), state)
     assert batch == one and batch_state == one_state
-    assert len(one_state["rows"]) == 4 and one_state["rows"][0]["source"] == "composed"
+    assert len(one_state["rows"]) == 4
+    assert one_state["rows"][0]["source"] == one_state["rows"][1]["source"] == "composed"
+
+
+def test_insert_objects_refuses_what_it_would_not_insert_as_a_flush_does(db: Session) -> None:
+    build_notice_world(db)
+    with_id = _new_notices("i")
+    with_id[2].id = 999_999
+    try:
+        insert_objects(db, with_id)
+    except ValueError as refusal:
+        assert "id" in str(refusal)
+    else:
+        raise AssertionError("an object with its id set was inserted under another id")
+    assert _rows(db) == []
 
 
 def _loaded(notice: Notice) -> dict[str, Any]:

@@ -187,16 +187,24 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, An
 
 def insert_objects(session: Session, objects: Sequence[Base]) -> None:
     """Insert new (transient) ORM objects of one model by :func:`insert_rows` and add them to
-    the session as a flush leaves them: id set, every column loaded (unset ones at their
-    default). tests/test_db.py holds it to what a flush leaves."""
+    the session as a flush leaves them: id set, every column loaded (unset ones, and ones
+    set to None that have a default, at their default). An object whose id or a
+    relationship is already set is refused (ValueError): the id would be drawn anew, the
+    relationship's key not copied. tests/test_db.py holds it to what a flush leaves."""
     if not objects:
         return
     mapper = type(objects[0]).__mapper__
     keys = [(attr.key, attr.columns[0]) for attr in mapper.column_attrs
             if not attr.columns[0].primary_key]
     for obj in objects:
+        if getattr(obj, "id", None) is not None:
+            raise ValueError(f"{obj!r}: its id is set; insert_objects draws the ids")
+        if any(obj.__dict__.get(rel.key) for rel in mapper.relationships):
+            raise ValueError(f"{obj!r}: set the foreign key columns, not the relationships")
+    for obj in objects:
         for key, column in keys:
-            if key not in obj.__dict__:
+            if key not in obj.__dict__ or (obj.__dict__[key] is None
+                                           and column.default is not None):
                 setattr(obj, key, _default(column))
     ids = insert_rows(session, type(objects[0]), [
         {column.key: obj.__dict__[key] for key, column in keys} for obj in objects])
