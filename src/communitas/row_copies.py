@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from communitas.db import IN_CHUNK
@@ -57,39 +57,27 @@ def mapped_columns(model: type[Any]) -> tuple[tuple[str, ...], dict[str, Any]]:
     return _MAPPED[model]
 
 
-_READS: dict[tuple[type[Any], bool], Any] = {}  # (model, locked) → the read without a join
+_READS: dict[tuple[type[Any], bool], Any] = {}  # (model, locked) → the read, built once
 
 
-def read_copies(session: Session, model: type[Any], ids: Sequence[int], *, lock: bool = False,
-                join: tuple[Table, ColumnElement[bool], Sequence[ColumnElement[Any]]]
-                | None = None) -> dict[int, tuple[RowCopy, tuple[Any, ...]]]:
+def read_copies(session: Session, model: type[Any], ids: Sequence[int], *, lock: bool = False
+                ) -> dict[int, tuple[RowCopy, tuple[Any, ...]]]:
     """Rows of ``model`` by id, read in id order a chunk at a time (locked when asked, as
-    ``db.rows_by_id``), each with the values of ``join``'s extra columns (a table, its ON
-    clause and the columns wanted). Pending changes are flushed first, as an ORM query
-    would."""
+    ``db.rows_by_id``), each with an empty tuple of extra values (:func:`read_chosen`'s
+    shape). Pending changes are flushed first, as an ORM query would."""
     table, (keys, by_key) = cast(Table, model.__table__), mapped_columns(model)
-    columns = list(by_key.values())
-    extra = list(join[2]) if join is not None else []
     if session.autoflush:
         session.flush()
-    found: dict[int, tuple[RowCopy, tuple[Any, ...]]] = {}
-    ordered = sorted(set(ids))
-    if not ordered:
-        return found
-    # the ids go as one expanding parameter: an IN list of literals has every value coerced
-    # and the statement built again for each chunk
-    query = _READS.get((model, lock)) if join is None else None
+    query = _READS.get((model, lock))
     if query is None:
-        query = select(*columns, *extra)
-        if join is not None:
-            query = query.join(join[0], join[1])
-        query = query.where(table.c.id.in_(bindparam("ids", expanding=True))) \
-            .order_by(table.c.id)
+        # the ids go as one expanding parameter: an IN list of literals has every value
+        # coerced and the statement built again for each chunk
+        query = select(*by_key.values()) \
+            .where(table.c.id.in_(bindparam("ids", expanding=True))).order_by(table.c.id)
         if lock:
             query = query.with_for_update(of=table)
-        if join is None:
-            _READS[(model, lock)] = query
-    return _run(session, query, keys, ordered, RowCopy)
+        _READS[(model, lock)] = query
+    return _run(session, query, keys, sorted(set(ids)), RowCopy)
 
 
 def read_chosen(session: Session, query: Any, keys: tuple[str, ...], ids: Sequence[int], *,

@@ -409,7 +409,9 @@ def _replay_of(session: Session, row: ResourceRequest | None, fingerprint: str) 
 
 
 def _write(session: Session, drafts: list[_Draft]) -> list[int]:
-    """Multi-row INSERTs of requests and their lines; the new ids in order."""
+    """Table-level INSERTs of requests and their lines (``db.insert_rows``: multi-row on
+    SQLite, an executemany with ids drawn from the sequence on PostgreSQL); the new ids in
+    order."""
     ids = insert_rows(session, ResourceRequest, [draft.values for draft in drafts])
     lines = [{**line, "request_id": request_id}
              for request_id, draft in zip(ids, drafts, strict=True) for line in draft.lines]

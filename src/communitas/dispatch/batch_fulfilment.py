@@ -2,9 +2,10 @@
 requests, and their shipping when the stock leaves at once), deliveries, and requesters'
 confirmations — each with one locked read of the requests (with their lines, areas and
 shipped counts, as plain row copies: :mod:`request_rows`) and one of the holdings or
-shipments it moves, executemany UPDATEs of the changed columns (``row_copies.write_back``,
-which expires the ORM objects the session holds for those rows), for a plan table-level
-INSERTs of the new shipments (``db.insert_rows``), and one events INSERT.
+shipments it moves, executemany UPDATEs of the changed requests, lines and shipments
+(``row_copies.write_back``, which expires the ORM objects the session holds for those rows),
+the holdings through the stock ledger (``StockLedger.write``, an ORM flush), for a plan
+table-level INSERTs of the new shipments (``db.insert_rows``), and one events append.
 
 Deliveries (:func:`deliver_many`) and confirmations (:func:`confirm_many`) keep the rules of
 :func:`fulfilment.deliver_shipment` and :func:`fulfilment.confirm_request` taken one by one
@@ -39,7 +40,7 @@ from sqlalchemy.orm import Session, selectinload
 from communitas.auth.permissions import Principal, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
-from communitas.db import insert_rows
+from communitas.db import IN_CHUNK, insert_rows
 from communitas.dispatch import lifecycle, request_rows
 from communitas.dispatch.fulfilment import (
     _check_minimum,
@@ -78,7 +79,6 @@ from communitas.row_copies import RowCopy, read_copies, write_back
 __all__ = ["Confirmations", "Deliveries", "NewShipment", "PlanAcceptance", "PlannedCommit",
            "accept_plan", "confirm_many", "deliver_many", "locked_requests"]
 
-_CHUNK = 500  # ids per IN (...) list
 
 
 @dataclass(frozen=True)
@@ -131,25 +131,16 @@ class _Snapshot:
     stock: dict[int, int]
 
 
-def _chunks(ids: list[int]) -> list[list[int]]:
-    return [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
-
-
 def locked_requests(session: Session, references: list[str]) -> dict[str, ResourceRequest]:
     """Reference → its request (a merged duplicate's: the survivor), locked, lines loaded,
     as ORM objects (cancel_batch moves them with the single path's ORM rules)."""
-    survivor: dict[str, int] = {}
-    for start in range(0, len(references), _CHUNK):
-        chunk = references[start:start + _CHUNK]
-        for ref, own, merged in session.execute(
-                select(ResourceRequest.reference, ResourceRequest.id,
-                       ResourceRequest.merged_into_id)
-                .where(ResourceRequest.reference.in_(chunk))):
-            survivor[ref] = merged or own
+    survivor = request_rows.survivor_ids(session, references)
     rows: dict[int, ResourceRequest] = {}
-    for ids in _chunks(sorted(set(survivor.values()))):
+    ordered = sorted(set(survivor.values()))
+    for start in range(0, len(ordered), IN_CHUNK):
         for row in session.execute(
-                select(ResourceRequest).where(ResourceRequest.id.in_(ids))
+                select(ResourceRequest)
+                .where(ResourceRequest.id.in_(ordered[start:start + IN_CHUNK]))
                 .order_by(ResourceRequest.id).with_for_update()
                 .options(selectinload(ResourceRequest.lines)
                          .selectinload(RequestLine.resource_type))

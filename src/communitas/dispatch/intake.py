@@ -77,7 +77,7 @@ def submit_request(
 # --- triage ----------------------------------------------------------------------------------
 
 _ROUTABLE = frozenset({RequestStatus.SUBMITTED, RequestStatus.VERIFIED, RequestStatus.APPROVED})
-# The requests' column attributes, each with its column's name.
+# The keys of the requests' column attributes: what _write_changes may write by UPDATE.
 _COLUMNS = frozenset(attr.key for attr in inspect(ResourceRequest).column_attrs)
 
 def triage_pending(

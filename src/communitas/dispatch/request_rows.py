@@ -29,8 +29,15 @@ from communitas.dispatch.models import RequestLine, ResourceRequest, Shipment
 from communitas.resources.models import ResourceType
 from communitas.row_copies import RowCopy, mapped_columns
 
-__all__ = ["LineCopy", "LockedRequests", "RequestCopy", "TypeCode", "aliases",
-           "locked_request_rows"]
+__all__ = [
+    "LineCopy",
+    "LockedRequests",
+    "RequestCopy",
+    "TypeCode",
+    "aliases",
+    "locked_request_rows",
+    "survivor_ids",
+]
 
 _REQUESTS = cast(Table, ResourceRequest.__table__)
 _LINES = cast(Table, RequestLine.__table__)
@@ -115,17 +122,24 @@ def _query() -> Any:
 _LOCKED_READ = _query()
 
 
-def _in_lock_order(session: Session, references: list[str]) -> list[list[str]]:
-    """The references in chunks, ordered by their survivors' ids when there is more than one
-    chunk (unknown references left out: they name nothing to read)."""
-    if len(references) <= IN_CHUNK:
-        return [references] if references else []
+def survivor_ids(session: Session, references: Sequence[str]) -> dict[str, int]:
+    """Reference → the id of the request it names or, for a merged duplicate, of the
+    survivor it was merged into (unknown references left out), read a chunk at a time."""
     survivor: dict[str, int] = {}
     for start in range(0, len(references), IN_CHUNK):
         survivor.update({ref: survivor_id for ref, survivor_id in session.execute(
             select(_REQUESTS.c.reference,
                    func.coalesce(_REQUESTS.c.merged_into_id, _REQUESTS.c.id))
             .where(_REQUESTS.c.reference.in_(references[start:start + IN_CHUNK])))})
+    return survivor
+
+
+def _in_lock_order(session: Session, references: list[str]) -> list[list[str]]:
+    """The references in chunks, ordered by their survivors' ids when there is more than one
+    chunk (unknown references left out: they name nothing to read)."""
+    if len(references) <= IN_CHUNK:
+        return [references] if references else []
+    survivor = survivor_ids(session, references)
     ordered = sorted(survivor, key=lambda ref: survivor[ref])
     return [ordered[i:i + IN_CHUNK] for i in range(0, len(ordered), IN_CHUNK)]
 

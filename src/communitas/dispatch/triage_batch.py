@@ -1,5 +1,6 @@
 """Triage in batches: a dispatcher working through the queue verifies and approves many
-requests in one go — one locked read, one events INSERT — under the same rules and with the
+requests in one go — a locked read of the requests, one of their lines' quantities, one of
+their areas, executemany UPDATEs and one events append — under the same rules and with the
 same events as :func:`triage.verify_request` and :func:`triage.approve_request`.
 
 A request the principal may not act on, or in a state that takes neither step, is left as
@@ -21,34 +22,28 @@ from communitas.areas.models import Area
 from communitas.auth.permissions import Principal, can
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
+from communitas.db import IN_CHUNK
 from communitas.dispatch.lifecycle import Action, RequestStatus
 from communitas.dispatch.models import RequestLine, ResourceRequest
+from communitas.dispatch.request_rows import survivor_ids
 from communitas.dispatch.service import DispatchPolicy, refresh_sla, transition
 from communitas.events import EventDraft, record_events
 from communitas.row_copies import read_copies, write_back
 
 __all__ = ["verify_and_approve"]
 
-_CHUNK = 500  # references per IN (...) list
-
-
 def _locked(session: Session, references: list[str]) -> list[Any]:
     """Plain copies of the requests named (a merged duplicate's name: its survivor), locked,
     in id order, each with ``lines``: its lines' quantities (all the SLA rule reads)."""
-    ids: set[int] = set()
-    for start in range(0, len(references), _CHUNK):
-        chunk = references[start:start + _CHUNK]
-        ids |= {merged or own for own, merged in session.execute(
-            select(ResourceRequest.id, ResourceRequest.merged_into_id)
-            .where(ResourceRequest.reference.in_(chunk)))}
+    ids = set(survivor_ids(session, references).values())
     copies: dict[int, Any] = {i: copy for i, (copy, _extra) in
               read_copies(session, ResourceRequest, sorted(ids), lock=True).items()}
     lines: dict[int, list[_Line]] = {i: [] for i in copies}
     ordered = sorted(copies)
-    for start in range(0, len(ordered), _CHUNK):
+    for start in range(0, len(ordered), IN_CHUNK):
         for request_id, quantity, committed in session.execute(
                 select(RequestLine.request_id, RequestLine.quantity, RequestLine.committed)
-                .where(RequestLine.request_id.in_(ordered[start:start + _CHUNK]))
+                .where(RequestLine.request_id.in_(ordered[start:start + IN_CHUNK]))
                 .order_by(RequestLine.request_id, RequestLine.position)):
             lines[request_id].append(_Line(quantity, committed))
     for request_id, copy in copies.items():

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from communitas.auth.permissions import Principal, area_range, require
@@ -29,7 +29,7 @@ from communitas.db import insert_rows
 from communitas.errors import Conflict, NotFound
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
-from communitas.row_copies import RowCopy, read_copies, write_back
+from communitas.row_copies import RowCopy, read_chosen, read_copies, write_back
 from communitas.tasks import lookups, selection
 from communitas.tasks.callouts import _take_task
 from communitas.tasks.lifecycle import ACTIVE, TaskStatus
@@ -205,16 +205,17 @@ def respond_many(session: Session, *, answers: Sequence[Answer], clock: Clock | 
     return result
 
 
+# Built once: a round's call-outs read hundreds of tasks.
+_CALLED_KEYS = ("id", "area_id", "status", "due_at", "lon", "lat")
+_CALLED_READ = select(*(getattr(Task, key) for key in _CALLED_KEYS)) \
+    .where(Task.id.in_(bindparam("ids", expanding=True))).order_by(Task.id)
+
+
 def _called_tasks(session: Session, ids: list[int]) -> dict[int, Any]:
     """Id → the columns of a task that a call-out reads (not its text: a round reads
     hundreds), in id order a chunk at a time; pending changes are flushed first."""
-    found: dict[int, Any] = {}  # rows with a task's attribute names
-    ordered = sorted(set(ids))
-    for start in range(0, len(ordered), lookups.CHUNK):
-        found.update((row.id, row) for row in session.execute(
-            select(Task.id, Task.area_id, Task.status, Task.due_at, Task.lon, Task.lat)
-            .where(Task.id.in_(ordered[start:start + lookups.CHUNK])).order_by(Task.id)))
-    return found
+    return {task_id: row for task_id, (row, _extra) in read_chosen(
+        session, _CALLED_READ, _CALLED_KEYS, ids).items()}
 
 
 def _copies(session: Session, model: type[Any], ids: list[int], *, lock: bool = False
