@@ -34,10 +34,16 @@
       group.clearLayers();
       var total = 0;
       // resilience: 100 − index; sized between the least and the most resilient in view
-      var all = key === "resilience" ? Object.keys(values).map(function (c) { return values[c]; })
-        : [];
-      var lo = all.length ? Math.min.apply(null, all) : 0;
-      var hi = all.length ? Math.max.apply(null, all) : 0;
+      // a loop, not Math.min.apply: a city's communities could pass an engine's argument limit
+      var lo = 0, hi = 0, seen = false;
+      if (key === "resilience") {
+        Object.keys(values).forEach(function (c) {
+          var v = values[c];
+          if (!seen || v < lo) { lo = v; }
+          if (!seen || v > hi) { hi = v; }
+          seen = true;
+        });
+      }
       Object.keys(values).forEach(function (code) {
         var shape = communities[code], v = values[code];
         total += v;
