@@ -61,10 +61,10 @@ _READS: dict[tuple[type[Any], bool], Any] = {}  # (model, locked) → the read, 
 
 
 def read_copies(session: Session, model: type[Any], ids: Sequence[int], *, lock: bool = False
-                ) -> dict[int, tuple[RowCopy, tuple[Any, ...]]]:
-    """Rows of ``model`` by id, read in id order a chunk at a time (locked when asked, as
-    ``db.rows_by_id``), each with an empty tuple of extra values (:func:`read_chosen`'s
-    shape). Pending changes are flushed first, as an ORM query would."""
+                ) -> dict[int, RowCopy]:
+    """Rows of ``model`` by id, every mapped column, read in id order a chunk at a time
+    (locked when asked, as ``db.rows_by_id``). Pending changes are flushed first, as an ORM
+    query would."""
     table, (keys, by_key) = cast(Table, model.__table__), mapped_columns(model)
     if session.autoflush:
         session.flush()
@@ -77,7 +77,8 @@ def read_copies(session: Session, model: type[Any], ids: Sequence[int], *, lock:
         if lock:
             query = query.with_for_update(of=table)
         _READS[(model, lock)] = query
-    return _run(session, query, keys, sorted(set(ids)), RowCopy)
+    return {i: copy for i, (copy, _none) in
+            _run(session, query, keys, sorted(set(ids)), RowCopy).items()}
 
 
 def read_chosen(session: Session, query: Any, keys: tuple[str, ...], ids: Sequence[int], *,

@@ -80,7 +80,6 @@ __all__ = ["Confirmations", "Deliveries", "NewShipment", "PlanAcceptance", "Plan
            "accept_plan", "confirm_many", "deliver_many", "locked_requests"]
 
 
-
 @dataclass(frozen=True)
 class PlannedCommit:
     """One suggested shipment the dispatcher accepts."""
@@ -318,8 +317,8 @@ def deliver_many(
     clock = clock or SystemClock()
     now = clock.now()
     found = locked_request_rows(session, [ref for ref, _step in steps])
-    shipments = {i: copy for i, (copy, _extra) in read_copies(
-        session, Shipment, [step.shipment_id for _ref, step in steps], lock=True).items()}
+    shipments = read_copies(session, Shipment, [step.shipment_id for _ref, step in steps],
+                            lock=True)
     outcome, drafts = Deliveries(), []
     for position, (reference, step) in enumerate(steps):
         row = found.requests.get(reference)

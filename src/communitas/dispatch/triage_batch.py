@@ -32,12 +32,12 @@ from communitas.row_copies import read_copies, write_back
 
 __all__ = ["verify_and_approve"]
 
+
 def _locked(session: Session, references: list[str]) -> list[Any]:
     """Plain copies of the requests named (a merged duplicate's name: its survivor), locked,
     in id order, each with ``lines``: its lines' quantities (all the SLA rule reads)."""
     ids = set(survivor_ids(session, references).values())
-    copies: dict[int, Any] = {i: copy for i, (copy, _extra) in
-              read_copies(session, ResourceRequest, sorted(ids), lock=True).items()}
+    copies: dict[int, Any] = read_copies(session, ResourceRequest, sorted(ids), lock=True)
     lines: dict[int, list[_Line]] = {i: [] for i in copies}
     ordered = sorted(copies)
     for start in range(0, len(ordered), IN_CHUNK):

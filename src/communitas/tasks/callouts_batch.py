@@ -29,7 +29,7 @@ from communitas.db import insert_rows
 from communitas.errors import Conflict, NotFound
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
-from communitas.row_copies import RowCopy, read_chosen, read_copies, write_back
+from communitas.row_copies import read_chosen, read_copies, write_back
 from communitas.tasks import lookups, selection
 from communitas.tasks.callouts import _take_task
 from communitas.tasks.lifecycle import ACTIVE, TaskStatus
@@ -153,11 +153,11 @@ def respond_many(session: Session, *, answers: Sequence[Answer], clock: Clock | 
     """Record the answers in order, as ``respond`` would one after another; each answered
     invitation's status after its answer. The rows are read and written as plain copies
     (``row_copies``), not ORM objects."""
-    invitations = _copies(session, CallOutInvitation, [a.invitation_id for a in answers],
+    invitations = read_copies(session, CallOutInvitation, [a.invitation_id for a in answers],
                           lock=True)
-    callouts = _copies(session, CallOut, [i.callout_id for i in invitations.values()],
+    callouts = read_copies(session, CallOut, [i.callout_id for i in invitations.values()],
                        lock=True)
-    tasks = _copies(session, Task, [c.task_id for c in callouts.values()])
+    tasks = read_copies(session, Task, [c.task_id for c in callouts.values()])
     refs = lookups.area_refs(session, [t.area_id for t in tasks.values()])
     people = lookups.person_codes(session, [i.person_id for i in invitations.values()])
     now = (clock or SystemClock()).now()
@@ -216,8 +216,3 @@ def _called_tasks(session: Session, ids: list[int]) -> dict[int, Any]:
     hundreds), in id order a chunk at a time; pending changes are flushed first."""
     return {task_id: row for task_id, (row, _extra) in read_chosen(
         session, _CALLED_READ, _CALLED_KEYS, ids).items()}
-
-
-def _copies(session: Session, model: type[Any], ids: list[int], *, lock: bool = False
-            ) -> dict[int, RowCopy]:
-    return {i: row for i, (row, _extra) in read_copies(session, model, ids, lock=lock).items()}
