@@ -185,6 +185,13 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, An
                                                      list(rows)).scalars())
 
 
+def insert_many(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
+    """One table-level executemany INSERT of ``rows`` nobody reads back as objects (the
+    ORM's bulk path costs more than the database does here); no ids returned."""
+    if rows:
+        session.connection().execute(insert(cast(Table, model.__table__)), list(rows))
+
+
 def insert_objects(session: Session, objects: Sequence[Base]) -> None:
     """Insert new (transient) ORM objects of one model by :func:`insert_rows` and add them to
     the session as a flush leaves them: id set, every column loaded (unset ones, and ones

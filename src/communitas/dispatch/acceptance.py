@@ -16,9 +16,8 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Executable, Table, insert, select, update
+from sqlalchemy import Executable, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,7 +28,7 @@ from communitas.areas.codes import AreaKind
 from communitas.auth.permissions import Principal, can, in_area_scope
 from communitas.auth.roles import AREA_SCOPED, Permission, Role
 from communitas.clock import FixedClock
-from communitas.db import insert_rows
+from communitas.db import insert_many, insert_rows
 from communitas.dispatch import lifecycle
 from communitas.dispatch.intake_lookups import AreaInfo, IntakeLookups, TypeInfo
 from communitas.dispatch.models import (
@@ -415,8 +414,7 @@ def _write(session: Session, drafts: list[_Draft]) -> list[int]:
     ids = insert_rows(session, ResourceRequest, [draft.values for draft in drafts])
     lines = [{**line, "request_id": request_id}
              for request_id, draft in zip(ids, drafts, strict=True) for line in draft.lines]
-    if lines:  # table-level: the ORM's bulk path costs more than the database does here
-        session.connection().execute(insert(cast(Table, RequestLine.__table__)), lines)
+    insert_many(session, RequestLine, lines)
     return ids
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from communitas.alerts import notice_batch
@@ -28,7 +28,7 @@ from communitas.auth.roles import Role
 from communitas.clock import Clock
 from communitas.community.checks import CheckRun, start_checks_many
 from communitas.config import get_settings
-from communitas.db import IN_CHUNK
+from communitas.db import IN_CHUNK, insert_many
 from communitas.dispatch import cancel_batch
 from communitas.dispatch.acceptance import Pending, accept_submissions
 from communitas.dispatch.cancel_batch import RequestCancel
@@ -131,8 +131,7 @@ def assign_roles(session: Session, batch: list[Activating], clock: Clock) -> Non
         rows += [_role_row(act.row, f.slot, None, now) for f in act.filled if not f.holders]
         act.counts["roles_filled"] = sum(1 for f in act.filled if f.holders)
         act.counts["roles_unstaffed"] = sum(1 for f in act.filled if not f.holders)
-    if rows:  # table-level: the ORM's bulk path costs more than the database does here
-        session.connection().execute(insert(cast(Table, ActivationRole.__table__)), rows)
+    insert_many(session, ActivationRole, rows)
 
 
 def _common_root(session: Session, batch: list[Activating]) -> Area:
@@ -351,9 +350,7 @@ def queue_alerts(session: Session, batch: list[Activating], clock: Clock) -> Non
 
 
 def save_items(session: Session, batch: list[Activating], clock: Clock) -> None:
-    rows = [item for act in batch for item in act.items]
-    if rows:
-        session.connection().execute(insert(cast(Table, ActivationItem.__table__)), rows)
+    insert_many(session, ActivationItem, [item for act in batch for item in act.items])
 
 
 def start_neighbour_checks(session: Session, batch: list[Activating], clock: Clock) -> None:

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from communitas.auth.permissions import Principal, area_range, require
 from communitas.auth.roles import Permission
 from communitas.clock import Clock, SystemClock
-from communitas.db import insert_rows
+from communitas.db import insert_many, insert_rows
 from communitas.errors import Conflict, NotFound
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
@@ -126,9 +126,7 @@ def create_callouts(session: Session, *, principal: Principal,
              "hours": 0.0, "responded_at": None}
             for callout_id, (_callout, _task, chosen) in zip(ids, made, strict=True)
             for c, km in chosen]
-    if rows:  # table-level executemany: nothing reads them back as objects, and the ORM's
-        # bulk path costs more than the database does here
-        session.connection().execute(insert(cast(Table, CallOutInvitation.__table__)), rows)
+    insert_many(session, CallOutInvitation, rows)
     record_events(session, actor=principal.actor, clock=clock, drafts=[EventDraft(
         "callout.created", "callout", callout_id, refs[task.area_id][0], {
             "task_id": task.id, "head_count": callout["head_count"], "skill": callout["skill"],

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, Table, false, insert, or_, select
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 from communitas.areas.models import Area
 from communitas.auth.permissions import Principal, area_range, can, require
 from communitas.auth.roles import Permission, Role
 from communitas.clock import Clock, SystemClock
-from communitas.db import insert_rows
+from communitas.db import insert_many, insert_rows
 from communitas.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from communitas.events import EventDraft, record_events
 from communitas.i18n import _
@@ -116,8 +116,7 @@ def create_task_rows(
     checklist = [{"task_id": task_id, "position": n, "text": line, "done": False}
                  for task_id, item in zip(ids, items, strict=True)
                  for n, line in enumerate(item.checklist, start=1)]
-    if checklist:  # table-level: the ORM's bulk path costs more than SQLite does here
-        session.connection().execute(insert(cast(Table, ChecklistItem.__table__)), checklist)
+    insert_many(session, ChecklistItem, checklist)
     record_events(session, actor=principal.actor, clock=clock, drafts=[
         EventDraft("task.created", "task", task_id, item.area_code, {
             "title": row["title"], "priority": row["priority"], "status": row["status"].value,
